@@ -1,0 +1,3 @@
+module example.com/swiftpgo/textpipe
+
+go 1.22

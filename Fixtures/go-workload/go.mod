@@ -1,0 +1,3 @@
+module example.com/swiftpgo/workload
+
+go 1.22

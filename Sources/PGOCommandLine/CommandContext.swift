@@ -1,0 +1,45 @@
+import Foundation
+
+/// Where a command's output goes. The real tool writes to the process's streams; tests capture.
+public struct CommandContext: Sendable {
+    public var writeOutput: @Sendable ([UInt8]) -> Void
+    public var writeError: @Sendable (String) -> Void
+    public var outputIsTerminal: Bool
+    /// Directory that relative paths are resolved against.
+    public var workingDirectory: String
+
+    public init(
+        writeOutput: @escaping @Sendable ([UInt8]) -> Void, writeError: @escaping @Sendable (String) -> Void,
+        outputIsTerminal: Bool = false, workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) {
+        self.writeOutput = writeOutput
+        self.writeError = writeError
+        self.outputIsTerminal = outputIsTerminal
+        self.workingDirectory = workingDirectory
+    }
+
+    public func print(_ text: String) { writeOutput(Array(text.utf8)) }
+    public func warn(_ text: String) { writeError("warning: \(text)\n") }
+
+    /// The process's own standard output and error.
+    public static var standard: CommandContext {
+        CommandContext(
+            writeOutput: { bytes in FileHandle.standardOutput.write(Data(bytes)) },
+            writeError: { text in FileHandle.standardError.write(Data(text.utf8)) },
+            outputIsTerminal: isatty(STDOUT_FILENO) == 1)
+    }
+}
+
+/// A failure the command reports as `error: ...` with exit status 1.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A `pgo` subcommand.
+public protocol Command: Sendable {
+    static var spec: CommandSpec { get }
+    /// Runs with parsed arguments. Throws `UsageError` (exit 2) or any other error (exit 1).
+    static func run(_ arguments: ParsedArguments, context: CommandContext) throws
+}

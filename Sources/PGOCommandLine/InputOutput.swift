@@ -1,0 +1,49 @@
+import Foundation
+import Pprof
+
+extension CommandContext {
+    /// An absolute path for `path`, resolved against the working directory.
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: workingDirectory).appendingPathComponent(path).path
+    }
+
+    /// Input arguments as files: a directory stands for the regular files directly inside it
+    /// (sorted, hidden files left out), which is how a local profile store is laid out.
+    func expandInputs(_ arguments: [String]) throws -> [String] {
+        var files: [String] = []
+        for argument in arguments {
+            let path = resolve(argument)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }.sorted()
+                let entries = names.map { (path as NSString).appendingPathComponent($0) }.filter { entry in
+                    var isDir: ObjCBool = false
+                    return FileManager.default.fileExists(atPath: entry, isDirectory: &isDir) && !isDir.boolValue
+                }
+                if entries.isEmpty { throw CommandFailure("\(argument): directory holds no files") }
+                files += entries.map { argument.hasSuffix("/") ? argument + ($0 as NSString).lastPathComponent : argument + "/" + ($0 as NSString).lastPathComponent }
+            } else {
+                files.append(argument)
+            }
+        }
+        return files
+    }
+
+    /// Writes binary output to a file atomically, or to standard output for `-`.
+    func writeBinary(_ bytes: [UInt8], to output: String) throws {
+        if output == "-" {
+            if outputIsTerminal {
+                throw CommandFailure("refusing to write a binary profile to a terminal; use -o FILE or redirect the output")
+            }
+            writeOutput(bytes)
+        } else {
+            try AtomicFile.write(bytes, to: resolve(output))
+        }
+    }
+}
+
+func formatBytes(_ count: Int) -> String {
+    if count >= 1 << 20 { return String(format: "%.1f MiB", Double(count) / Double(1 << 20)) }
+    if count >= 1 << 10 { return String(format: "%.1f KiB", Double(count) / Double(1 << 10)) }
+    return "\(count) B"
+}

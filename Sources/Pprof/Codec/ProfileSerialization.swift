@@ -1,0 +1,59 @@
+/// Limits that keep hostile input from exhausting memory.
+public struct DecodingLimits: Hashable, Sendable {
+    /// The largest profile accepted after decompression. Real CPU profiles are far smaller;
+    /// anything larger is treated as a gzip bomb.
+    public var maxDecodedBytes: Int
+    public init(maxDecodedBytes: Int = 256 << 20) { self.maxDecodedBytes = maxDecodedBytes }
+    public static let `default` = DecodingLimits()
+}
+
+/// Why bytes could not become a valid profile.
+public enum ProfileDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
+    case empty
+    case tooLarge(bytes: Int, limit: Int)
+    case gzip(Gzip.Error)
+    case wire(WireFormatError)
+    case invalid(ProfileValidationError)
+
+    public var description: String {
+        switch self {
+        case .empty: "empty input (0 bytes), not a profile"
+        case .tooLarge(let bytes, let limit): "input of \(bytes) bytes exceeds the limit of \(limit) bytes"
+        case .gzip(let error): error.description
+        case .wire(let error): error.description
+        case .invalid(let error): error.description
+        }
+    }
+}
+
+extension Profile {
+    /// Decodes and validates a serialized profile, gzip-compressed or raw (told apart by the
+    /// gzip magic), the way `pprof` reads its inputs.
+    public init(serialized buffer: UnsafeRawBufferPointer, limits: DecodingLimits = .default) throws(ProfileDecodingError) {
+        guard !buffer.isEmpty else { throw .empty }
+        guard buffer.count <= limits.maxDecodedBytes else {
+            throw .tooLarge(bytes: buffer.count, limit: limits.maxDecodedBytes)
+        }
+        if Gzip.hasMagic(buffer) {
+            let raw: [UInt8]
+            do { raw = try Gzip.decompress(buffer, limit: limits.maxDecodedBytes) } catch { throw .gzip(error) }
+            guard !raw.isEmpty else { throw .empty }
+            do { self = try Profile(protobuf: raw) } catch { throw .wire(error) }
+        } else {
+            do { self = try Profile(protobuf: buffer) } catch { throw .wire(error) }
+        }
+        do { try validate() } catch { throw .invalid(error) }
+    }
+
+    public init(serialized bytes: [UInt8], limits: DecodingLimits = .default) throws(ProfileDecodingError) {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(ProfileDecodingError) in try Profile(serialized: buffer, limits: limits) }
+        }
+        self = try result.get()
+    }
+
+    /// The gzip-compressed encoding that pprof tools and `go build -pgo` read.
+    public func serialized() -> [UInt8] {
+        Gzip.compress(protobufBytes())
+    }
+}

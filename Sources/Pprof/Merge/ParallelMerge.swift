@@ -1,0 +1,99 @@
+import Foundation
+
+/// A named profile to merge, loaded only when a worker gets to it, so that no more than one
+/// decoded input per worker is in memory at a time.
+public struct ProfileSource: Sendable {
+    public var name: String
+    public var load: @Sendable () throws(InputError) -> Profile
+
+    public init(name: String, load: @escaping @Sendable () throws(InputError) -> Profile) {
+        self.name = name
+        self.load = load
+    }
+
+    public static func file(_ path: String, limits: DecodingLimits = .default) -> ProfileSource {
+        ProfileSource(name: path) { () throws(InputError) in try ProfileFile.read(path, limits: limits) }
+    }
+}
+
+/// The outcome of merging many inputs.
+public struct MergeReport: Sendable {
+    public var profile: Profile
+    /// Inputs left out because they could not be read (only with `skipInvalid`).
+    public var skipped: [InputError]
+    /// Inputs merged.
+    public var mergedCount: Int
+}
+
+/// Merging failed. Every bad input is listed, not just the first.
+public struct MergeFailure: Error, Sendable, CustomStringConvertible {
+    public var problems: [InputError]
+    public var description: String {
+        let noun = problems.count == 1 ? "input" : "inputs"
+        return "\(problems.count) \(noun) could not be merged:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Merges `sources` on `workers` threads, each streaming its share into its own
+/// ``ProfileMerger``; the mergers are combined at the end. The result does not depend on the
+/// order of `sources` or on how they were shared out.
+///
+/// Unreadable inputs fail the merge, all of them reported, unless `skipInvalid` is set; then
+/// each is reported through `warn` and in the report. Inputs that cannot be merged with the
+/// others (different sample types) always fail it.
+public func mergeProfiles(
+    _ sources: [ProfileSource], options: MergeOptions = MergeOptions(), skipInvalid: Bool = false,
+    workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+    warn: @Sendable (InputError) -> Void = { _ in }
+) throws(MergeFailure) -> MergeReport {
+    let workerCount = max(1, min(workers, sources.count))
+    let results = WorkerResults(count: workerCount)
+    DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+        var merger = ProfileMerger(options: options)
+        var unreadable: [(Int, InputError)] = []
+        var incompatible: [(Int, InputError)] = []
+        for index in stride(from: worker, to: sources.count, by: workerCount) {
+            let source = sources[index]
+            do throws(InputError) {
+                let profile = try source.load()
+                do throws(MergeError) { try merger.add(profile, source: source.name) } catch {
+                    incompatible.append((index, InputError(source: source.name, problem: error.problem)))
+                }
+            } catch {
+                unreadable.append((index, error))
+            }
+        }
+        results.store(worker, WorkerResult(merger: merger, unreadable: unreadable, incompatible: incompatible))
+    }
+
+    let all = results.collected()
+    let unreadable = all.flatMap(\.unreadable).sorted { $0.0 < $1.0 }.map(\.1)
+    var fatal = all.flatMap(\.incompatible).sorted { $0.0 < $1.0 }.map(\.1)
+    if skipInvalid {
+        unreadable.forEach(warn)
+    } else {
+        fatal = (unreadable + fatal)
+    }
+    var merger = all[0].merger
+    for other in all.dropFirst() {
+        do { try merger.absorb(other.merger) } catch {
+            fatal.append(InputError(source: error.source, problem: error.problem))
+        }
+    }
+    guard fatal.isEmpty else { throw MergeFailure(problems: fatal) }
+    return MergeReport(profile: merger.finish(), skipped: skipInvalid ? unreadable : [], mergedCount: merger.inputCount)
+}
+
+private struct WorkerResult {
+    var merger: ProfileMerger
+    var unreadable: [(Int, InputError)]
+    var incompatible: [(Int, InputError)]
+}
+
+private final class WorkerResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [WorkerResult?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func store(_ index: Int, _ result: WorkerResult) { lock.withLock { slots[index] = result } }
+    func collected() -> [WorkerResult] { lock.withLock { slots.map { $0! } } }
+}

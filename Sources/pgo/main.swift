@@ -1,0 +1,4 @@
+import Foundation
+import PGOCommandLine
+
+exit(PGOTool.run(Array(CommandLine.arguments.dropFirst())))
