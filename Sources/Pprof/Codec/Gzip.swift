@@ -25,27 +25,27 @@ public enum Gzip {
             throw Error(problem: "cannot initialise zlib")
         }
         defer { inflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: min(max(input.count * 4, 4096), limit + 1))
-        var produced = 0
+        guard let inputBase = input.baseAddress, !input.isEmpty else { throw Error(problem: "empty gzip stream") }
+        // Inflate through a fixed chunk and append it, which stays a memcpy even in debug builds.
+        var output: [UInt8] = []
+        output.reserveCapacity(min(input.count * 4, limit))
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var consumed = 0
         while true {
-            if produced == output.count {
-                guard output.count <= limit else {
-                    throw Error(problem: "decompressed size exceeds the limit of \(limit) bytes (a gzip bomb?)")
-                }
-                output.append(contentsOf: repeatElement(0, count: min(output.count, limit + 1 - output.count)))
-            }
-            let status: Int32 = output.withUnsafeMutableBytes { out in
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: UInt8.self) + consumed)
+            let (status, produced): (Int32, Int) = chunk.withUnsafeMutableBytes { out in
+                stream.next_in = UnsafeMutablePointer(mutating: inputBase.assumingMemoryBound(to: UInt8.self) + consumed)
                 stream.avail_in = UInt32(input.count - consumed)
-                stream.next_out = out.baseAddress!.assumingMemoryBound(to: UInt8.self) + produced
-                stream.avail_out = UInt32(out.count - produced)
-                let before = (stream.avail_in, stream.avail_out)
+                stream.next_out = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                stream.avail_out = UInt32(out.count)
+                let availableIn = stream.avail_in
                 let status = inflate(&stream, Z_NO_FLUSH)
-                consumed += Int(before.0 - stream.avail_in)
-                produced += Int(before.1 - stream.avail_out)
-                return status
+                consumed += Int(availableIn - stream.avail_in)
+                return (status, out.count - Int(stream.avail_out))
             }
+            guard output.count + produced <= limit else {
+                throw Error(problem: "decompressed size exceeds the limit of \(limit) bytes (a gzip bomb?)")
+            }
+            chunk.withUnsafeBufferPointer { output.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<produced])) }
             switch status {
             case Z_OK:
                 continue
@@ -61,7 +61,7 @@ public enum Gzip {
             case Z_BUF_ERROR where consumed == input.count:
                 throw Error(problem: "gzip stream is truncated")
             case Z_BUF_ERROR:
-                continue // Output full; grow and retry.
+                continue  // The chunk was full; go round again.
             case Z_DATA_ERROR:
                 let message = stream.msg.map { String(cString: $0) } ?? "invalid data"
                 throw Error(problem: "corrupt gzip data: \(message)")
@@ -70,7 +70,6 @@ public enum Gzip {
             }
             break
         }
-        output.removeSubrange(produced...)
         return output
     }
 

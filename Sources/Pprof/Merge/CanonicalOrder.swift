@@ -100,7 +100,7 @@ extension ProfileMerger {
         profile.keepFrames = Int64(keepFrames)
         profile.timeNanos = timeNanos
         profile.durationNanos = durationNanos
-        profile.periodType = sampleTypes == nil && periodType == ValueTypeKey(type: 0, unit: 0)
+        profile.periodType = periodType == ValueTypeKey(type: 0, unit: 0)
             ? nil : ValueType(type: Int64(periodType.type), unit: Int64(periodType.unit))
         profile.period = period
         profile.comments = comments.sorted { strings[$0] < strings[$1] }.map(Int64.init)
