@@ -19,14 +19,21 @@ struct StringInterner {
 struct IDIndex {
     private var dense: [Int32] = []
     private var sparse: [UInt64: Int32] = [:]
+    /// An id that more than one element has, if any (the first such element keeps the id).
+    private(set) var duplicate: UInt64? = nil
 
     init(_ ids: some Collection<UInt64>) {
         let maxID = ids.max() ?? 0
         if maxID <= UInt64(ids.count) * 4 + 16 {
             dense = Array(repeating: -1, count: Int(maxID) + 1)
-            for (position, id) in ids.enumerated() { dense[Int(id)] = Int32(position) }
+            for (position, id) in ids.enumerated() {
+                if dense[Int(id)] >= 0 { duplicate = duplicate ?? id; continue }
+                dense[Int(id)] = Int32(position)
+            }
         } else {
-            for (position, id) in ids.enumerated() { sparse[id] = Int32(position) }
+            for (position, id) in ids.enumerated() where sparse.updateValue(Int32(position), forKey: id) != nil {
+                duplicate = duplicate ?? id
+            }
         }
     }
 

@@ -26,10 +26,10 @@ extension Profile {
         let locationIDs = try uniqueIDs(locations.map(\.id), kind: "location")
 
         for location in locations {
-            if location.mappingID != 0 && !mappingIDs.contains(location.mappingID) {
+            if location.mappingID != 0 && mappingIDs[location.mappingID] == nil {
                 throw ProfileValidationError("location id \(location.id) references mapping id \(location.mappingID), which does not exist")
             }
-            for line in location.lines where line.functionID != 0 && !functionIDs.contains(line.functionID) {
+            for line in location.lines where line.functionID != 0 && functionIDs[line.functionID] == nil {
                 throw ProfileValidationError("location id \(location.id) references function id \(line.functionID), which does not exist")
             }
         }
@@ -38,19 +38,21 @@ extension Profile {
                 throw ProfileValidationError(
                     "sample #\(index) has \(sample.values.count) values but there are \(sampleTypes.count) sample types")
             }
-            for id in sample.locationIDs where !locationIDs.contains(id) {
+            for id in sample.locationIDs where locationIDs[id] == nil {
                 throw ProfileValidationError("sample #\(index) references location id \(id), which does not exist")
             }
         }
     }
 
-    private func uniqueIDs(_ ids: [UInt64], kind: String) throws(ProfileValidationError) -> Set<UInt64> {
-        var seen = Set<UInt64>(minimumCapacity: ids.count)
-        for (index, id) in ids.enumerated() {
-            if id == 0 { throw ProfileValidationError("\(kind) #\(index) has id 0 (ids must be non-zero)") }
-            if !seen.insert(id).inserted { throw ProfileValidationError("\(kind) id \(id) is used more than once") }
+    private func uniqueIDs(_ ids: [UInt64], kind: String) throws(ProfileValidationError) -> IDIndex {
+        for (index, id) in ids.enumerated() where id == 0 {
+            throw ProfileValidationError("\(kind) #\(index) has id 0 (ids must be non-zero)")
         }
-        return seen
+        let index = IDIndex(ids)
+        if let duplicate = index.duplicate {
+            throw ProfileValidationError("\(kind) id \(duplicate) is used more than once")
+        }
+        return index
     }
 
     private func checkStrings() throws(ProfileValidationError) {

@@ -110,6 +110,8 @@ public struct ProtoReader {
             values.append(try readVarint())
         case .lengthDelimited:
             var packed = try readLengthDelimited(field: field)
+            // Each element takes at least one byte, so this bounds the count without a count pass.
+            values.reserveCapacity(values.count + packed.end)
             while !packed.isAtEnd { values.append(try packed.readVarint()) }
         default:
             throw error("field \(field) must be a varint or packed varints, not wire type \(wireType.rawValue)")
@@ -124,6 +126,7 @@ public struct ProtoReader {
             values.append(Int64(bitPattern: try readVarint()))
         case .lengthDelimited:
             var packed = try readLengthDelimited(field: field)
+            values.reserveCapacity(values.count + packed.end)
             while !packed.isAtEnd { values.append(Int64(bitPattern: try packed.readVarint())) }
         default:
             throw error("field \(field) must be a varint or packed varints, not wire type \(wireType.rawValue)")
