@@ -7,6 +7,8 @@ let package = Package(
         // The pprof engine: decode, validate, merge, trim and encode pprof profiles.
         .library(name: "Pprof", targets: ["Pprof"]),
         // The `pgo` command-line tool.
+        // Profile stores: the seed's Storage on a local directory and on S3-compatible object storage.
+        .library(name: "ProfileStore", targets: ["ProfileStore"]),
         .executable(name: "pgo", targets: ["pgo"]),
         // `swift package pgo COMMAND ...`: the tool, run in the package directory.
         .plugin(name: "PGOCommand", targets: ["PGOCommand"]),
@@ -21,7 +23,10 @@ let package = Package(
         // Pure pipeline over values: Wire → Codec → Validation → Merge → Trim → Render.
         .target(name: "Pprof", dependencies: ["CZlib"]),
         // Argument parsing and the commands; unit-tested, so `pgo` itself stays a one-liner.
-        .target(name: "PGOCommandLine", dependencies: ["Pprof"]),
+        // Where profiles live between collection and build: Store (the protocol, windows, key
+        // layouts), Local (a directory), S3 (SigV4-signed HTTP), Crypto (SHA-256, HMAC for SigV4).
+        .target(name: "ProfileStore", dependencies: ["Pprof"]),
+        .target(name: "PGOCommandLine", dependencies: ["Pprof", "ProfileStore"]),
         .executableTarget(name: "pgo", dependencies: ["PGOCommandLine"]),
         .plugin(
             name: "PGOCommand",
@@ -32,7 +37,8 @@ let package = Package(
             dependencies: ["pgo"]
         ),
         .testTarget(name: "PprofTests", dependencies: ["Pprof"]),
-        .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof"]),
+        .testTarget(name: "ProfileStoreTests", dependencies: ["ProfileStore", "Pprof"]),
+        .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof", "ProfileStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -41,5 +41,5 @@ public struct CommandFailure: Error, CustomStringConvertible {
 public protocol Command: Sendable {
     static var spec: CommandSpec { get }
     /// Runs with parsed arguments. Throws `UsageError` (exit 2) or any other error (exit 1).
-    static func run(_ arguments: ParsedArguments, context: CommandContext) throws
+    static func run(_ arguments: ParsedArguments, context: CommandContext) async throws
 }

@@ -5,7 +5,10 @@ import Foundation
 public enum PGOTool {
     public static let version = "0.1.0"
 
-    public static let commands: [any Command.Type] = [MergeCommand.self, InspectCommand.self]
+    public static let commands: [any Command.Type] = [
+        MergeCommand.self, InspectCommand.self, UploadCommand.self, ListCommand.self, GetCommand.self,
+        DeleteCommand.self, PruneCommand.self,
+    ]
 
     static var overview: String {
         let width = commands.map { $0.spec.name.count }.max() ?? 0
@@ -25,7 +28,7 @@ public enum PGOTool {
     }
 
     /// Runs the tool with `arguments` (without the program name) and returns the exit status.
-    public static func run(_ arguments: [String], context: CommandContext = .standard) -> Int32 {
+    public static func run(_ arguments: [String], context: CommandContext = .standard) async -> Int32 {
         guard let first = arguments.first else {
             context.writeError(overview)
             return 2
@@ -54,7 +57,7 @@ public enum PGOTool {
                 context.print(command.spec.helpText)
                 return 0
             }
-            try command.run(parsed, context: context)
+            try await command.run(parsed, context: context)
             return 0
         } catch let error as UsageError {
             context.writeError("error: \(error.message)\nUsage: \(command.spec.usage)\nSee 'pgo \(command.spec.name) --help'.\n")

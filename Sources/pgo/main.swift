@@ -1,4 +1,4 @@
 import Foundation
 import PGOCommandLine
 
-exit(PGOTool.run(Array(CommandLine.arguments.dropFirst())))
+exit(await PGOTool.run(Array(CommandLine.arguments.dropFirst())))

@@ -23,9 +23,9 @@ final class Captured: @unchecked Sendable {
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
-func pgo(_ arguments: [String], terminal: Bool = false, in directory: String = fixtures) -> (status: Int32, output: Captured) {
+func pgo(_ arguments: [String], terminal: Bool = false, in directory: String = fixtures) async -> (status: Int32, output: Captured) {
     let captured = Captured()
-    let status = PGOTool.run(arguments, context: captured.context(terminal: terminal, in: directory))
+    let status = await PGOTool.run(arguments, context: captured.context(terminal: terminal, in: directory))
     return (status, captured)
 }
 
@@ -42,7 +42,7 @@ func temporaryDirectory() throws -> String {
         OptionSpec(["--tag"], value: "T", help: "Tags.", repeatable: true),
     ])
 
-    @Test func parsesEveryForm() throws {
+    @Test func parsesEveryForm() async throws {
         let parsed = try spec.parse(["a", "-o", "x", "--flag", "--tag=1", "--tag", "2", "-", "--", "--not-an-option"])
         #expect(parsed.value("--output") == "x")
         #expect(parsed.has("--flag"))
@@ -51,14 +51,14 @@ func temporaryDirectory() throws -> String {
         #expect(try spec.parse(["--output=y"]).value("--output") == "y")
     }
 
-    @Test func rejectsWhatDoesNotFit() {
+    @Test func rejectsWhatDoesNotFit() async {
         #expect(throws: UsageError("unknown option '--nope' for 'pgo demo' (see 'pgo demo --help')")) { try spec.parse(["--nope"]) }
         #expect(throws: UsageError("option --output needs a value OUT")) { try spec.parse(["-o"]) }
         #expect(throws: UsageError("option --flag takes no value")) { try spec.parse(["--flag=1"]) }
         #expect(throws: UsageError("option --output is given more than once")) { try spec.parse(["-o", "a", "-o", "b"]) }
     }
 
-    @Test func helpListsEveryOption() {
+    @Test func helpListsEveryOption() async {
         let help = spec.helpText
         for name in ["-o, --output OUT", "--flag", "--tag T", "-h, --help", "Usage: pgo demo [options] FILE..."] {
             #expect(help.contains(name), "\(name)")
@@ -67,47 +67,47 @@ func temporaryDirectory() throws -> String {
 }
 
 @Suite struct ToolTests {
-    @Test func helpEverywhereExitsZero() {
+    @Test func helpEverywhereExitsZero() async {
         for arguments in [["--help"], ["help"], ["-h"], ["help", "merge"], ["merge", "--help"], ["inspect", "-h"]] {
-            let (status, output) = pgo(arguments)
+            let (status, output) = await pgo(arguments)
             #expect(status == 0, "\(arguments)")
             #expect(output.stdout.contains("Usage: pgo"), "\(arguments)")
         }
-        #expect(pgo(["--version"]).output.stdout == "pgo \(PGOTool.version)\n")
+        #expect(await pgo(["--version"]).output.stdout == "pgo \(PGOTool.version)\n")
     }
 
-    @Test func usageErrorsExitTwo() {
+    @Test func usageErrorsExitTwo() async {
         for arguments in [[], ["frobnicate"], ["merge", "profiles/small-1.pb.gz"], ["merge", "-o", "x"], ["merge", "--bogus"],
                           ["merge", "--for", "rust", "-o", "x", "a"], ["inspect"], ["inspect", "a", "b"], ["merge", "-j", "0", "-o", "x", "a"]] {
-            let (status, output) = pgo(arguments)
+            let (status, output) = await pgo(arguments)
             #expect(status == 2, "\(arguments): \(output.stderr)")
             #expect(output.stderr.contains("error:") || output.stderr.contains("Usage:"), "\(arguments)")
         }
     }
 
-    @Test func inspectSummarizes() {
-        let (status, output) = pgo(["inspect", "profiles/small-1.pb.gz", "--top", "3"])
+    @Test func inspectSummarizes() async {
+        let (status, output) = await pgo(["inspect", "profiles/small-1.pb.gz", "--top", "3"])
         #expect(status == 0)
         for expected in ["Sample types: samples/count, cpu/nanoseconds", "Period:       10000000 cpu/nanoseconds (100 Hz)",
                          "Functions:", "Locations:", "Mappings:     3", "Top 3 functions by flat cpu/nanoseconds:"] {
             #expect(output.stdout.contains(expected), "\(expected)")
         }
-        let raw = pgo(["inspect", "--raw", "synthetic/valid.pb"])
+        let raw = await pgo(["inspect", "--raw", "synthetic/valid.pb"])
         #expect(raw.status == 0)
         #expect(raw.output.stdout.hasPrefix("sample types: samples/count cpu/nanoseconds\n"))
     }
 
-    @Test func badInputExitsOneNamingTheFile() {
-        let (status, output) = pgo(["inspect", "malformed/zero-id.pb.gz"])
+    @Test func badInputExitsOneNamingTheFile() async {
+        let (status, output) = await pgo(["inspect", "malformed/zero-id.pb.gz"])
         #expect(status == 1)
         #expect(output.stderr == "error: malformed/zero-id.pb.gz: invalid profile: location #4 has id 0 (ids must be non-zero)\n")
     }
 
-    @Test func mergeWritesAFileThatReadsBack() throws {
+    @Test func mergeWritesAFileThatReadsBack() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let out = directory + "/default.pgo"
-        let (status, output) = pgo(["merge", "--for", "go", "-o", out, "profiles/small-1.pb.gz", "profiles/small-2.pb.gz"])
+        let (status, output) = await pgo(["merge", "--for", "go", "-o", out, "profiles/small-1.pb.gz", "profiles/small-2.pb.gz"])
         #expect(status == 0, "\(output.stderr)")
         #expect(output.stderr.hasPrefix("merged 2 profiles into \(out): "))
         let profile = try ProfileFile.read(out)
@@ -115,27 +115,27 @@ func temporaryDirectory() throws -> String {
         #expect(profile.mappings.isEmpty)
     }
 
-    @Test func directoriesExpandToTheirFiles() throws {
-        let (status, output) = pgo(["merge", "-o", "-", "profiles"])
+    @Test func directoriesExpandToTheirFiles() async throws {
+        let (status, output) = await pgo(["merge", "-o", "-", "profiles"])
         #expect(status == 0, "\(output.stderr)")
         #expect(output.stderr.hasPrefix("merged 8 profiles into standard output"))
         let merged = try Profile(serialized: output.stdoutBytes)
         #expect(merged.samples.count > 100)
     }
 
-    @Test func binaryOutputIsNotWrittenToATerminal() {
-        let (status, output) = pgo(["merge", "-o", "-", "profiles/small-1.pb.gz"], terminal: true)
+    @Test func binaryOutputIsNotWrittenToATerminal() async {
+        let (status, output) = await pgo(["merge", "-o", "-", "profiles/small-1.pb.gz"], terminal: true)
         #expect(status == 1)
         #expect(output.stderr.contains("refusing to write a binary profile to a terminal"))
         #expect(output.stdoutBytes.isEmpty)
     }
 
-    @Test func failedMergeLeavesTheExistingOutputAlone() throws {
+    @Test func failedMergeLeavesTheExistingOutputAlone() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let out = directory + "/default.pgo"
         try Data("previous good profile".utf8).write(to: URL(fileURLWithPath: out))
-        let (status, output) = pgo(["merge", "-o", out, "profiles/small-1.pb.gz", "malformed/garbage.bin", "malformed/empty.pb"])
+        let (status, output) = await pgo(["merge", "-o", out, "profiles/small-1.pb.gz", "malformed/garbage.bin", "malformed/empty.pb"])
         #expect(status == 1)
         #expect(output.stderr.contains("2 inputs could not be merged"))
         #expect(output.stderr.contains("malformed/garbage.bin: "))
@@ -144,22 +144,22 @@ func temporaryDirectory() throws -> String {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["default.pgo"])
     }
 
-    @Test func skipInvalidWarnsForEachSkippedFile() throws {
+    @Test func skipInvalidWarnsForEachSkippedFile() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (status, output) = pgo(["merge", "--skip-invalid", "-o", directory + "/out.pb.gz",
+        let (status, output) = await pgo(["merge", "--skip-invalid", "-o", directory + "/out.pb.gz",
                                     "profiles/small-1.pb.gz", "malformed/garbage.bin", "malformed/gzip-bomb.gz"])
         #expect(status == 0)
         #expect(output.stderr.contains("warning: skipping malformed/garbage.bin: "))
         #expect(output.stderr.contains("warning: skipping malformed/gzip-bomb.gz: decompressed size exceeds the limit"))
         #expect(output.stderr.contains("merged 1 profiles (2 skipped)"))
-        let onlyBad = pgo(["merge", "--skip-invalid", "-o", directory + "/none.pb.gz", "malformed/garbage.bin"])
+        let onlyBad = await pgo(["merge", "--skip-invalid", "-o", directory + "/none.pb.gz", "malformed/garbage.bin"])
         #expect(onlyBad.status == 1)
         #expect(onlyBad.output.stderr.contains("none of the 1 inputs could be read"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/none.pb.gz"))
     }
 
-    @Test func incompatibleInputsFailEvenWithSkipInvalid() throws {
+    @Test func incompatibleInputsFailEvenWithSkipInvalid() async throws {
         // A profile with other sample types, built here.
         var p = Profile()
         p.stringTable = ["", "alloc_space", "bytes", "f"]
@@ -170,7 +170,7 @@ func temporaryDirectory() throws -> String {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try AtomicFile.write(p.serialized(), to: directory + "/heap.pb.gz")
-        let (status, output) = pgo(["merge", "--skip-invalid", "-j", "1", "-o", directory + "/o.pb.gz",
+        let (status, output) = await pgo(["merge", "--skip-invalid", "-j", "1", "-o", directory + "/o.pb.gz",
                                     fixtures + "/profiles/small-1.pb.gz", directory + "/heap.pb.gz"])
         #expect(status == 1)
         #expect(output.stderr.contains("heap.pb.gz: sample types [alloc_space/bytes] do not match [samples/count cpu/nanoseconds]"))

@@ -1,0 +1,73 @@
+import Foundation
+import ProfileStore
+
+/// `pgo delete` and `pgo prune`: retention.
+public enum DeleteCommand: Command {
+    public static let spec = CommandSpec(
+        name: "delete",
+        summary: "Delete one profile (--at TIME) or a window of profiles, printing each deleted key.",
+        positionals: "",
+        options: StoreArguments.options + StoreArguments.windowOptions + [
+            OptionSpec(["--at"], value: "TIME", help: "Delete the profile(s) saved at TIME."),
+            OptionSpec(["--dry-run"], help: "Print what would be deleted and delete nothing."),
+        ],
+        discussion: """
+            A window is required: there is no way to delete everything by accident.
+
+            \(StoreArguments.windowHelp)
+            """)
+
+    public static func run(_ arguments: ParsedArguments, context: CommandContext) async throws {
+        guard arguments.positionals.isEmpty else { throw UsageError("delete takes no arguments, only options") }
+        let service = try StoreArguments.service(arguments)
+        let window: TimeWindow
+        if let at = arguments.value("--at") {
+            guard let time = parseTimestamp(at) else { throw UsageError("--at takes RFC 3339 or Unix milliseconds, not '\(at)'") }
+            guard arguments.value("--since") == nil, arguments.value("--from") == nil, arguments.value("--to") == nil else {
+                throw UsageError("give either --at or a window, not both")
+            }
+            window = TimeWindow(from: time, to: time)
+        } else {
+            window = try StoreArguments.window(arguments, required: true)
+        }
+        let store = try StoreArguments.open(arguments, context: context)
+        try await deleteWindow(store, service: service, window: window, dryRun: arguments.has("--dry-run"), context: context)
+    }
+
+    static func deleteWindow(
+        _ store: any ProfileStore, service: String, window: TimeWindow, dryRun: Bool, context: CommandContext
+    ) async throws {
+        let listing = try await store.list(service: service, window: window)
+        for skipped in listing.skipped { context.warn("not a profile, left alone: \(skipped)") }
+        let verb = dryRun ? "would delete" : "deleted"
+        if !dryRun {
+            _ = try await boundedMap(listing.profiles, concurrency: 8) { object in try await store.delete(object) }
+        }
+        for object in listing.profiles { context.print("\(verb) \(listingLine(object))\n") }
+        context.writeError("\(verb) \(listing.profiles.count) profiles from \(store.location)\n")
+    }
+}
+
+public enum PruneCommand: Command {
+    public static let spec = CommandSpec(
+        name: "prune",
+        summary: "Delete a service's profiles older than a duration (retention).",
+        positionals: "",
+        options: StoreArguments.options + [
+            OptionSpec(["--older-than"], value: "DURATION", help: "Delete profiles older than this, e.g. 30d. Required."),
+            OptionSpec(["--dry-run"], help: "Print what would be deleted and delete nothing."),
+        ],
+        discussion: "Example: pgo prune --store s3://profiles/prod --service api --older-than 30d --dry-run")
+
+    public static func run(_ arguments: ParsedArguments, context: CommandContext) async throws {
+        guard arguments.positionals.isEmpty else { throw UsageError("prune takes no arguments, only options") }
+        let service = try StoreArguments.service(arguments)
+        guard let text = arguments.value("--older-than") else { throw UsageError("missing --older-than DURATION") }
+        guard let age = parseDuration(text) else { throw UsageError("--older-than takes a duration like 30d, not '\(text)'") }
+        let cutoff = Date().addingTimeInterval(-age)
+        let store = try StoreArguments.open(arguments, context: context)
+        // Strictly older: the window ends one millisecond before the cutoff.
+        let window = TimeWindow(from: TimeWindow.all.from, to: Date(unixMilliseconds: cutoff.unixMilliseconds - 1))
+        try await DeleteCommand.deleteWindow(store, service: service, window: window, dryRun: arguments.has("--dry-run"), context: context)
+    }
+}

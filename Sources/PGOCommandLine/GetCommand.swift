@@ -1,0 +1,64 @@
+import Foundation
+import Pprof
+import ProfileStore
+
+/// `pgo get`: one profile to a file, or a window of them into a directory.
+public enum GetCommand: Command {
+    public static let spec = CommandSpec(
+        name: "get",
+        summary: "Download one profile (--at TIME -o FILE) or a window of profiles (-d DIR).",
+        positionals: "",
+        options: StoreArguments.options + StoreArguments.windowOptions + [
+            OptionSpec(["--at"], value: "TIME", help: "Download the profile saved at TIME."),
+            OptionSpec(["-o", "--output"], value: "FILE", help: "With --at: where to write it ('-' for standard output)."),
+            OptionSpec(["-d", "--output-dir"], value: "DIR", help: "With a window: the directory to download into (created if missing)."),
+            StoreArguments.selectOption,
+            OptionSpec(["-j", "--jobs"], value: "N", help: "Downloads at once (default 8)."),
+        ],
+        discussion: """
+            Files in DIR are named after the keys' last component; each is written atomically. Without a
+            window, -d downloads everything the service has.
+
+            \(StoreArguments.windowHelp)
+            """)
+
+    public static func run(_ arguments: ParsedArguments, context: CommandContext) async throws {
+        guard arguments.positionals.isEmpty else { throw UsageError("get takes no arguments, only options") }
+        let service = try StoreArguments.service(arguments)
+        let jobs = try arguments.integer("--jobs", default: 8, range: 1...64)
+        if let at = arguments.value("--at") {
+            guard let time = parseTimestamp(at) else { throw UsageError("--at takes RFC 3339 or Unix milliseconds, not '\(at)'") }
+            guard let output = arguments.value("--output") else { throw UsageError("--at needs -o FILE") }
+            guard arguments.value("--output-dir") == nil, arguments.value("--since") == nil, arguments.value("--from") == nil,
+                  arguments.value("--to") == nil
+            else { throw UsageError("--at downloads one profile: it takes -o FILE and no window") }
+            let store = try StoreArguments.open(arguments, context: context)
+            let bytes = try await store.get(service: service, createdAt: time)
+            try context.writeBinary(bytes, to: output)
+            context.writeError("downloaded \(bytes.count) bytes to \(output == "-" ? "standard output" : output)\n")
+            return
+        }
+        guard let directory = arguments.value("--output-dir") else {
+            throw UsageError("give --at TIME -o FILE for one profile, or -d DIR for a window")
+        }
+        guard arguments.value("--output") == nil else { throw UsageError("-o is for one profile (--at); a window goes to -d DIR") }
+        let window = try StoreArguments.window(arguments, required: false)
+        let selection = try StoreArguments.selection(arguments)
+        let store = try StoreArguments.open(arguments, context: context)
+        let objects = try await StoreArguments.listSelected(store, service: service, window: window, selection: selection, context: context)
+        let target = context.resolve(directory)
+        do { try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true) } catch {
+            throw CommandFailure("cannot create \(directory): \(error.localizedDescription)")
+        }
+        let names = objects.map { ($0.key as NSString).lastPathComponent }
+        if Set(names).count != names.count {
+            throw CommandFailure("keys in the window share file names; cannot download them into one directory")
+        }
+        _ = try await boundedMap(Array(zip(objects, names)), concurrency: jobs) { object, name in
+            let bytes = try await store.get(object)
+            try AtomicFile.write(bytes, to: target + "/" + name)
+        }
+        for (object, name) in zip(objects, names) { context.print("\(object.key) -> \(directory)/\(name)\n") }
+        context.writeError("downloaded \(objects.count) profiles to \(directory)\n")
+    }
+}

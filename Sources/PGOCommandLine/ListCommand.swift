@@ -1,0 +1,48 @@
+import Foundation
+import ProfileStore
+
+/// `pgo list`: what a store holds for a service.
+public enum ListCommand: Command {
+    public static let spec = CommandSpec(
+        name: "list",
+        summary: "List a service's profiles in a store: time, size and key, oldest first.",
+        positionals: "",
+        options: StoreArguments.options + StoreArguments.windowOptions + [
+            StoreArguments.selectOption,
+            OptionSpec(["--json"], help: "Print a JSON array of {key, service, time, unixMillis, size, etag}."),
+        ],
+        discussion: """
+            Without a window, everything is listed. Nothing is downloaded (except with --select cpu:N).
+            Entries that are not profiles of the layout are reported on standard error.
+
+            \(StoreArguments.windowHelp)
+            """)
+
+    struct Entry: Encodable {
+        var key: String
+        var service: String
+        var time: String
+        var unixMillis: Int64
+        var size: Int
+        var etag: String?
+    }
+
+    public static func run(_ arguments: ParsedArguments, context: CommandContext) async throws {
+        guard arguments.positionals.isEmpty else { throw UsageError("list takes no arguments, only options") }
+        let service = try StoreArguments.service(arguments)
+        let window = try StoreArguments.window(arguments, required: false)
+        let selection = try StoreArguments.selection(arguments)
+        let store = try StoreArguments.open(arguments, context: context)
+        let objects = try await StoreArguments.listSelected(store, service: service, window: window, selection: selection, context: context)
+        if arguments.has("--json") {
+            let entries = objects.map {
+                Entry(key: $0.key, service: $0.service, time: formatTimestamp($0.createdAt), unixMillis: $0.createdAt.unixMilliseconds, size: $0.size, etag: $0.etag)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            context.writeOutput(Array(try encoder.encode(entries)) + [0x0a])
+        } else {
+            context.print(objects.map { listingLine($0) + "\n" }.joined())
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Pprof
+import ProfileStore
+
+/// Options every store command takes.
+enum StoreArguments {
+    static let options: [OptionSpec] = [
+        OptionSpec(["--store"], value: "URL", help: "The store: s3://BUCKET[/PREFIX], file:///DIR or a directory path. Required."),
+        OptionSpec(["--service"], value: "NAME", help: "The service whose profiles these are (pgolib's appName). Required."),
+        OptionSpec(["--layout"], value: "LAYOUT", help: "Key layout: swift-pgo (default) or pgolib, to read and write pgolib's stores."),
+        OptionSpec(["--endpoint"], value: "URL", help: "S3 endpoint (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's, or AWS)."),
+        OptionSpec(["--region"], value: "REGION", help: "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, or us-east-1)."),
+        OptionSpec(["--aws-profile"], value: "NAME", help: "Profile of ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE or default)."),
+        OptionSpec(["--s3-addressing"], value: "STYLE", help: "path or virtual (default: path for a custom endpoint, virtual for AWS)."),
+        OptionSpec(["--timeout"], value: "SECONDS", help: "Limit for each S3 request attempt (default 30)."),
+        OptionSpec(["--verbose"], help: "Print the resolved store settings (never secrets) to standard error."),
+    ]
+
+    static let windowOptions: [OptionSpec] = [
+        OptionSpec(["--since"], value: "DURATION", help: "The window is the last DURATION (e.g. 30m, 24h, 7d)."),
+        OptionSpec(["--from"], value: "TIME", help: "Window start: RFC 3339 or Unix milliseconds (default: the beginning)."),
+        OptionSpec(["--to"], value: "TIME", help: "Window end, included: RFC 3339 or Unix milliseconds (default: now)."),
+    ]
+
+    static let windowHelp = """
+        TIME is RFC 3339 (2026-11-25T08:00:00Z) or Unix milliseconds; DURATION is a number with a unit, s m h d or w,
+        e.g. 90m, 24h, 7d or 1h30m. Windows include both ends.
+        """
+
+    static func service(_ arguments: ParsedArguments) throws -> String {
+        guard let service = arguments.value("--service") else { throw UsageError("missing --service NAME") }
+        return service
+    }
+
+    static func open(_ arguments: ParsedArguments, context: CommandContext) throws -> any ProfileStore {
+        guard let url = arguments.value("--store") else { throw UsageError("missing --store URL") }
+        var options = StoreOptions()
+        if let layout = arguments.value("--layout") {
+            guard let parsed = KeyLayout(rawValue: layout) else {
+                throw UsageError("unknown --layout '\(layout)' (known: \(KeyLayout.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            options.layout = parsed
+        }
+        if let addressing = arguments.value("--s3-addressing") {
+            guard let parsed = S3Configuration.Addressing(rawValue: addressing) else {
+                throw UsageError("unknown --s3-addressing '\(addressing)' (known: path, virtual)")
+            }
+            options.addressing = parsed
+        }
+        if let timeout = arguments.value("--timeout") {
+            guard let seconds = Double(timeout), seconds > 0 else { throw UsageError("--timeout must be a positive number of seconds, not '\(timeout)'") }
+            options.requestTimeout = seconds
+        }
+        options.endpoint = arguments.value("--endpoint")
+        options.region = arguments.value("--region")
+        options.profile = arguments.value("--aws-profile")
+        let resolvedURL = url.hasPrefix("/") || url.contains("://") ? url : context.resolve(url)
+        let store = try openStore(resolvedURL, options: options)
+        if arguments.has("--verbose") {
+            var settings = "store: \(store.location), layout \(options.layout.rawValue)"
+            if let s3 = store as? S3Store {
+                let c = s3.client.configuration
+                settings += ", endpoint \(c.endpoint.absoluteString), region \(c.region), \(c.addressing.rawValue)-style"
+                    + ", credentials \(c.credentials), timeout \(Int(c.requestTimeout)) s, \(c.maxAttempts) attempts"
+            }
+            context.writeError(settings + "\n")
+        }
+        return store
+    }
+
+    /// The window from --since or --from/--to; `defaultAll` when none is given, else an error.
+    static func window(_ arguments: ParsedArguments, required: Bool, now: Date = Date()) throws -> TimeWindow {
+        let since = arguments.value("--since")
+        let from = arguments.value("--from")
+        let to = arguments.value("--to")
+        if let since {
+            guard from == nil, to == nil else { throw UsageError("give either --since or --from/--to, not both") }
+            guard let duration = parseDuration(since) else { throw UsageError("--since takes a duration like 30m, 24h or 7d, not '\(since)'") }
+            return TimeWindow.last(duration, now: now)
+        }
+        guard from != nil || to != nil || !required else {
+            throw UsageError("give a window: --since DURATION, or --from TIME and/or --to TIME")
+        }
+        let start = try from.map { text in
+            guard let date = parseTimestamp(text) else { throw UsageError("--from takes RFC 3339 or Unix milliseconds, not '\(text)'") }
+            return date
+        } ?? TimeWindow.all.from
+        let end = try to.map { text in
+            guard let date = parseTimestamp(text) else { throw UsageError("--to takes RFC 3339 or Unix milliseconds, not '\(text)'") }
+            return date
+        } ?? (from == nil ? TimeWindow.all.to : now)
+        guard start <= end else { throw UsageError("the window ends (\(formatTimestamp(end))) before it starts (\(formatTimestamp(start)))") }
+        return TimeWindow(from: start, to: end)
+    }
+
+    static func selection(_ arguments: ParsedArguments) throws -> ProfileSelection {
+        guard let text = arguments.value("--select") else { return .all }
+        guard let selection = ProfileSelection(text) else {
+            throw UsageError("--select takes all, newest:N, largest:N or cpu:N, not '\(text)'")
+        }
+        return selection
+    }
+
+    static let selectOption = OptionSpec(
+        ["--select"], value: "RULE", help: "all (default), newest:N, largest:N (pgolib's rule) or cpu:N (most CPU; downloads to rank).")
+
+    /// Lists the window and applies the selection; warns about entries that are not profiles.
+    static func listSelected(
+        _ store: any ProfileStore, service: String, window: TimeWindow, selection: ProfileSelection, context: CommandContext
+    ) async throws -> [StoredProfile] {
+        let listing = try await store.list(service: service, window: window)
+        for skipped in listing.skipped { context.warn("not a profile: \(store.location) \(skipped)") }
+        guard selection.needsCPUTotals else { return selection.choose(from: listing.profiles) }
+        let downloaded = try await store.download(listing.profiles)
+        var totals: [String: Int64] = [:]
+        for (object, bytes) in downloaded {
+            do {
+                totals[object.key] = cpuTotal(try Profile(serialized: bytes))
+            } catch {
+                context.warn("\(object.key): \(error); ranked last")
+                totals[object.key] = -1
+            }
+        }
+        return selection.choose(from: listing.profiles) { totals[$0.key] ?? -1 }
+    }
+
+    /// The profile's CPU: its cpu/nanoseconds total, else samples × period.
+    static func cpuTotal(_ profile: Profile) -> Int64 {
+        let summary = ProfileSummary(profile, top: 0)
+        if let index = summary.sampleTypes.firstIndex(of: "cpu/nanoseconds") { return summary.totals[index] }
+        if let index = summary.sampleTypes.firstIndex(of: "samples/count") { return summary.totals[index] &* max(profile.period, 1) }
+        return summary.totals.last ?? 0
+    }
+}
+
+/// Formats a listed object as one line: time, size, key.
+func listingLine(_ object: StoredProfile) -> String {
+    let size = String(object.size)
+    return formatTimestamp(object.createdAt) + "  " + String(repeating: " ", count: max(0, 10 - size.count)) + size + "  " + object.key
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Pprof
+
+/// A profile store in a local directory (or a shared mount).
+///
+/// Writes go to a temporary file that is flushed and renamed into place, then the directory is
+/// flushed, so a crash never leaves a partial profile and concurrent writers never see each
+/// other's half-written files.
+public struct LocalDirectoryStore: ProfileStore {
+    public let root: String
+    let scheme: KeyScheme
+
+    public init(root: String, layout: KeyLayout = .standard) {
+        self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        self.scheme = KeyScheme(layout: layout, isObjectStore: false, prefix: "")
+    }
+
+    public var location: String { "file://" + root }
+
+    private func path(_ key: String) -> String { root + "/" + key }
+
+    @discardableResult
+    public func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
+        try KeyScheme.validate(service: service)
+        let key = scheme.key(service: service, createdAt: createdAt, contentHash: hexString(SHA256.hash(profile)))
+        let target = path(key)
+        let directory = (target as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError("\(location): cannot create directory \(directory): \(error.localizedDescription)")
+        }
+        do {
+            try AtomicFile.write(profile, to: target)
+        } catch {
+            throw StoreError("\(location): \(error)")
+        }
+        syncDirectory(directory)
+        return StoredProfile(key: key, service: service, createdAt: Date(unixMilliseconds: createdAt.unixMilliseconds), size: profile.count, etag: nil)
+    }
+
+    public func list(service: String, window: TimeWindow) async throws -> StoreListing {
+        try KeyScheme.validate(service: service)
+        let listPrefix = scheme.listPrefix(service: service)
+        // The standard layout keeps a directory per service; pgolib's keeps every app in the root.
+        let directoryKey = listPrefix.hasSuffix("/") ? String(listPrefix.dropLast()) : ""
+        let directory = directoryKey.isEmpty ? root : path(directoryKey)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            if directory == root { throw StoreError("\(location): no such directory") }
+            return StoreListing(profiles: [])
+        }
+        guard isDirectory.boolValue else { throw StoreError("\(location): \(directory) is not a directory") }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw StoreError("\(location): cannot read directory \(directory): \(error.localizedDescription)")
+        }
+        var listing = StoreListing(profiles: [])
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let key = directoryKey.isEmpty ? name : directoryKey + "/" + name
+            // In pgolib's flat layout, other apps' files share the directory: not ours to report.
+            if !key.hasPrefix(listPrefix) { continue }
+            switch scheme.parse(key: key, service: service) {
+            case .notAProfile(let reason):
+                listing.skipped.append(SkippedEntry(key: key, reason: reason))
+            case .profile(let millis):
+                guard window.contains(milliseconds: millis) else { continue }
+                var info = stat()
+                guard stat(path(key), &info) == 0 else {
+                    listing.skipped.append(SkippedEntry(key: key, reason: "cannot stat: \(String(cString: strerror(errno)))"))
+                    continue
+                }
+                guard (info.st_mode & S_IFMT) == S_IFREG else {
+                    listing.skipped.append(SkippedEntry(key: key, reason: "not a regular file"))
+                    continue
+                }
+                let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+                listing.profiles.append(StoredProfile(
+                    key: key, service: service, createdAt: Date(unixMilliseconds: millis), size: Int(info.st_size),
+                    etag: "\(info.st_size)-\(mtime)"))
+            }
+        }
+        listing.profiles.sort { ($0.createdAt, $0.key) < ($1.createdAt, $1.key) }
+        return listing
+    }
+
+    public func get(_ object: StoredProfile) async throws -> [UInt8] {
+        do {
+            return try ProfileFile.readBytes(path(object.key))
+        } catch {
+            throw StoreError("\(location): \(object.key): \(error.problem)")
+        }
+    }
+
+    public func delete(_ object: StoredProfile) async throws {
+        guard unlink(path(object.key)) == 0 || errno == ENOENT else {
+            throw StoreError("\(location): cannot delete \(object.key): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Makes the rename durable: the new directory entry survives a crash.
+    private func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}

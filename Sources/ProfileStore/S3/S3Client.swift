@@ -1,0 +1,193 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Where and how to reach a bucket.
+public struct S3Configuration: Sendable {
+    public enum Addressing: String, Sendable, CaseIterable {
+        /// `https://endpoint/bucket/key`: what MinIO, SeaweedFS and most self-hosted servers expect.
+        case path
+        /// `https://bucket.endpoint/key`: AWS's default.
+        case virtualHosted = "virtual"
+    }
+
+    public var endpoint: URL
+    public var region: String
+    public var bucket: String
+    public var addressing: Addressing
+    public var credentials: AWSCredentials
+    /// Each attempt's limit, in seconds.
+    public var requestTimeout: TimeInterval
+    /// Attempts per request, the first included. Server errors, throttling and timeouts are
+    /// retried with jittered exponential backoff; other errors fail at once.
+    public var maxAttempts: Int
+
+    public init(
+        endpoint: URL, region: String, bucket: String, addressing: Addressing, credentials: AWSCredentials,
+        requestTimeout: TimeInterval = 30, maxAttempts: Int = 4
+    ) {
+        self.endpoint = endpoint
+        self.region = region
+        self.bucket = bucket
+        self.addressing = addressing
+        self.credentials = credentials
+        self.requestTimeout = requestTimeout
+        self.maxAttempts = maxAttempts
+    }
+}
+
+/// A minimal S3 client: the five calls a profile store needs, signed with SigV4.
+public final class S3Client: Sendable {
+    public let configuration: S3Configuration
+    private let session: URLSession
+    private static let emptyPayloadHash = hexString(SHA256.hash([]))
+
+    public init(_ configuration: S3Configuration, maxConnections: Int = 16) {
+        self.configuration = configuration
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.timeoutIntervalForRequest = configuration.requestTimeout
+        sessionConfiguration.httpMaximumConnectionsPerHost = maxConnections
+        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        sessionConfiguration.urlCache = nil
+        self.session = URLSession(configuration: sessionConfiguration)
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
+
+    public func resource(_ key: String) -> String { "s3://\(configuration.bucket)/\(key)" }
+
+    /// Uploads an object; returns its ETag.
+    @discardableResult
+    public func putObject(key: String, body: [UInt8], contentType: String = "application/octet-stream") async throws -> String? {
+        let response = try await send(
+            operation: "PUT", key: key, method: "PUT", body: body, headers: ["content-type": contentType])
+        return response.headers["etag"]
+    }
+
+    public func getObject(key: String) async throws -> (body: [UInt8], etag: String?) {
+        let response = try await send(operation: "GET", key: key, method: "GET")
+        return ([UInt8](response.body), response.headers["etag"])
+    }
+
+    public func deleteObject(key: String) async throws {
+        _ = try await send(operation: "DELETE", key: key, method: "DELETE")
+    }
+
+    /// One page of ListObjectsV2.
+    func listObjects(prefix: String, startAfter: String?, continuationToken: String?, maxKeys: Int = 1000) async throws -> S3XML.ListPage {
+        var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
+        if let continuationToken { query.append(("continuation-token", continuationToken)) }
+        if let startAfter, continuationToken == nil { query.append(("start-after", startAfter)) }
+        let response = try await send(operation: "LIST", key: nil, method: "GET", query: query, resourceName: resource(prefix))
+        do { return try S3XML.parseListPage(response.body) } catch {
+            throw S3Error(operation: "LIST", resource: resource(prefix), status: 200, code: nil, message: "\(error)", attempts: 1)
+        }
+    }
+
+    // MARK: - Requests
+
+    struct Response {
+        var status: Int
+        var headers: [String: String]
+        var body: Data
+    }
+
+    private func send(
+        operation: String, key: String?, method: String, query: [(name: String, value: String)] = [],
+        body: [UInt8] = [], headers: [String: String] = [:], resourceName: String? = nil
+    ) async throws -> Response {
+        let name = resourceName ?? resource(key ?? "")
+        let payloadHash = body.isEmpty ? Self.emptyPayloadHash : hexString(SHA256.hash(body))
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await sendOnce(
+                    operation: operation, key: key, method: method, query: query, body: body, headers: headers,
+                    payloadHash: payloadHash, resourceName: name)
+            } catch var error as S3Error {
+                error.attempts = attempt
+                guard error.isTransient, attempt < configuration.maxAttempts else { throw error }
+            }
+            // Full jitter: a random wait up to an exponentially growing cap (0.1 s, 0.2 s, 0.4 s, ... 5 s).
+            let cap = min(5.0, 0.1 * pow(2.0, Double(attempt - 1)))
+            try await Task.sleep(nanoseconds: UInt64(Double.random(in: 0.05...1.0) * cap * 1e9))
+        }
+    }
+
+    private func sendOnce(
+        operation: String, key: String?, method: String, query: [(name: String, value: String)], body: [UInt8],
+        headers: [String: String], payloadHash: String, resourceName: String
+    ) async throws -> Response {
+        let (host, scheme, path) = address(key: key)
+        let queryString = SigV4.canonicalQueryString(query)
+        guard let url = URL(string: "\(scheme)://\(host)\(path)\(queryString.isEmpty ? "" : "?" + queryString)") else {
+            throw S3Error(operation: operation, resource: resourceName, status: nil, code: nil, message: "cannot form a URL", attempts: 1)
+        }
+        let signed = SigV4.sign(
+            SigningRequest(method: method, host: host, encodedPath: path, query: query, headers: headers, payloadSHA256: payloadHash),
+            credentials: configuration.credentials, region: configuration.region, date: Date())
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.timeoutInterval = configuration.requestTimeout
+        for (name, value) in headers.merging(signed, uniquingKeysWith: { $1 }) {
+            request.setValue(value, forHTTPHeaderField: name)
+        }
+        if !body.isEmpty { request.httpBody = Data(body) }
+
+        let data: Data
+        let urlResponse: URLResponse
+        do {
+            (data, urlResponse) = try await session.data(for: request)
+        } catch {
+            throw S3Error(operation: operation, resource: resourceName, status: nil, code: nil, message: describe(error), attempts: 1)
+        }
+        guard let http = urlResponse as? HTTPURLResponse else {
+            throw S3Error(operation: operation, resource: resourceName, status: nil, code: nil, message: "not an HTTP response", attempts: 1)
+        }
+        var responseHeaders: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { responseHeaders[name.lowercased()] = value }
+        }
+        guard (200..<300).contains(http.statusCode) else {
+            let body = S3XML.parseError(data)
+            throw S3Error(
+                operation: operation, resource: resourceName, status: http.statusCode,
+                code: body.code ?? (http.statusCode == 404 ? "NoSuchKey" : nil), message: body.message, attempts: 1)
+        }
+        return Response(status: http.statusCode, headers: responseHeaders, body: data)
+    }
+
+    /// Host (with a non-default port, as curl sends it), scheme and encoded path of a request.
+    private func address(key: String?) -> (host: String, scheme: String, path: String) {
+        let endpoint = configuration.endpoint
+        let scheme = endpoint.scheme ?? "https"
+        var host = endpoint.host ?? "localhost"
+        if let port = endpoint.port, !(scheme == "https" && port == 443), !(scheme == "http" && port == 80) {
+            host += ":\(port)"
+        }
+        let basePath = endpoint.path.hasSuffix("/") ? String(endpoint.path.dropLast()) : endpoint.path
+        let encodedKey = key.map { S3URIEncoding.encode($0, keepSlash: true) }
+        switch configuration.addressing {
+        case .path:
+            let bucket = S3URIEncoding.encode(configuration.bucket, keepSlash: false)
+            return (host, scheme, "\(basePath)/\(bucket)" + (encodedKey.map { "/" + $0 } ?? ""))
+        case .virtualHosted:
+            return ("\(configuration.bucket).\(host)", scheme, "\(basePath)/" + (encodedKey ?? ""))
+        }
+    }
+
+    private func describe(_ error: Error) -> String {
+        if let error = error as? URLError {
+            switch error.code {
+            case .timedOut: return "timed out after \(Int(configuration.requestTimeout)) s"
+            case .cannotConnectToHost: return "cannot connect to \(configuration.endpoint.absoluteString) (connection refused?)"
+            case .cannotFindHost: return "cannot resolve the host of \(configuration.endpoint.absoluteString)"
+            case .networkConnectionLost: return "connection lost"
+            default: return error.localizedDescription
+            }
+        }
+        return "\(error)"
+    }
+}

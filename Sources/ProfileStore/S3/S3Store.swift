@@ -1,0 +1,67 @@
+import Foundation
+
+/// A profile store in an S3-compatible bucket (AWS S3, MinIO, SeaweedFS, R2, ...).
+///
+/// Listing a window costs O(objects in the window): keys of the standard layout sort by time,
+/// so the listing starts at the window's first key (`start-after`) and stops past its end.
+public struct S3Store: ProfileStore {
+    public let client: S3Client
+    /// Key prefix inside the bucket, without a trailing slash.
+    public let prefix: String
+    let scheme: KeyScheme
+
+    public init(client: S3Client, prefix: String, layout: KeyLayout = .standard) {
+        self.client = client
+        var prefix = prefix
+        while prefix.hasPrefix("/") { prefix.removeFirst() }
+        if layout == .standard { while prefix.hasSuffix("/") { prefix.removeLast() } }
+        self.prefix = prefix
+        self.scheme = KeyScheme(layout: layout, isObjectStore: true, prefix: prefix)
+    }
+
+    public var location: String { "s3://\(client.configuration.bucket)/\(prefix)" }
+
+    @discardableResult
+    public func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
+        try KeyScheme.validate(service: service)
+        let key = scheme.key(service: service, createdAt: createdAt, contentHash: hexString(SHA256.hash(profile)))
+        let etag = try await client.putObject(key: key, body: profile)
+        return StoredProfile(key: key, service: service, createdAt: Date(unixMilliseconds: createdAt.unixMilliseconds), size: profile.count, etag: etag)
+    }
+
+    public func list(service: String, window: TimeWindow) async throws -> StoreListing {
+        try KeyScheme.validate(service: service)
+        let listPrefix = scheme.listPrefix(service: service)
+        var listing = StoreListing(profiles: [])
+        var token: String? = nil
+        let startAfter = scheme.startAfter(service: service, from: window.from)
+        pages: repeat {
+            let page = try await client.listObjects(prefix: listPrefix, startAfter: startAfter, continuationToken: token)
+            for object in page.objects {
+                switch scheme.parse(key: object.key, service: service) {
+                case .notAProfile(let reason):
+                    listing.skipped.append(SkippedEntry(key: object.key, reason: reason))
+                case .profile(let millis):
+                    if window.contains(milliseconds: millis) {
+                        listing.profiles.append(StoredProfile(
+                            key: object.key, service: service, createdAt: Date(unixMilliseconds: millis),
+                            size: object.size, etag: object.etag))
+                    } else if scheme.keysSortByTime && millis > window.to.unixMilliseconds {
+                        break pages
+                    }
+                }
+            }
+            token = page.isTruncated ? page.nextContinuationToken : nil
+        } while token != nil
+        listing.profiles.sort { ($0.createdAt, $0.key) < ($1.createdAt, $1.key) }
+        return listing
+    }
+
+    public func get(_ object: StoredProfile) async throws -> [UInt8] {
+        try await client.getObject(key: object.key).body
+    }
+
+    public func delete(_ object: StoredProfile) async throws {
+        try await client.deleteObject(key: object.key)
+    }
+}

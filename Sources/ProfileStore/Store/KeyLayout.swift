@@ -1,0 +1,105 @@
+import Foundation
+
+/// How profile keys are named.
+public enum KeyLayout: String, Sendable, CaseIterable {
+    /// `[PREFIX/]SERVICE/TTTTTTTTTTTTT-HHHHHHHHHHHHHHHH.pb.gz`: Unix milliseconds, zero-padded to
+    /// 13 digits so that keys sort by time and a window is listed from its start with S3's
+    /// `start-after`; then 16 hex digits of the content's SHA-256, so two replicas saving in the
+    /// same millisecond never overwrite each other and saving the same profile twice does not
+    /// make a duplicate.
+    case standard = "swift-pgo"
+    /// snowmerak/pgolib's names: `DIR/APP-MILLIS.pprof` locally, and on S3 `P/P/-MILLIS.pprof`
+    /// for prefix P (pgolib passes the prefix where it meant the app name, so the service is not
+    /// part of the key).
+    case pgolib
+}
+
+/// Forms and reads keys of one layout, relative to a store's root (local) or bucket (S3).
+struct KeyScheme: Sendable {
+    let layout: KeyLayout
+    let isObjectStore: Bool
+    /// The S3 key prefix, without a trailing slash; empty for none. Unused locally.
+    let prefix: String
+
+    static let extensionStandard = ".pb.gz"
+    static let extensionPgolib = ".pprof"
+
+    /// Services become path components, so they must be one.
+    static func validate(service: String) throws {
+        guard !service.isEmpty, service != ".", service != "..",
+              !service.contains("/"), !service.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f })
+        else {
+            throw StoreError("invalid service name '\(service)': it must be non-empty, without '/' or control characters, and not '.' or '..'")
+        }
+    }
+
+    private var prefixPath: String { prefix.isEmpty ? "" : prefix + "/" }
+
+    /// pgolib's S3 key prefix: its configured prefix with a trailing slash.
+    private var pgolibKeyPrefix: String { prefix.hasSuffix("/") ? prefix : prefix + "/" }
+
+    func key(service: String, createdAt: Date, contentHash: String) -> String {
+        let millis = createdAt.unixMilliseconds
+        switch layout {
+        case .standard:
+            return "\(prefixPath)\(service)/\(padded(millis))-\(contentHash.prefix(16))\(Self.extensionStandard)"
+        case .pgolib:
+            return isObjectStore
+                ? "\(pgolibKeyPrefix)\(pgolibKeyPrefix)-\(millis)\(Self.extensionPgolib)"
+                : "\(service)-\(millis)\(Self.extensionPgolib)"
+        }
+    }
+
+    /// What every key of `service` starts with.
+    func listPrefix(service: String) -> String {
+        switch layout {
+        case .standard: "\(prefixPath)\(service)/"
+        case .pgolib: isObjectStore ? "\(pgolibKeyPrefix)\(pgolibKeyPrefix)-" : "\(service)-"
+        }
+    }
+
+    /// A key that sorts just before every key at or after `from`, for S3's `start-after`.
+    func startAfter(service: String, from: Date) -> String? {
+        guard layout == .standard, from.unixMilliseconds > 0 else { return nil }
+        return listPrefix(service: service) + padded(from.unixMilliseconds)
+    }
+
+    /// Whether keys sort by time, so that a listing may stop at the first key past the window.
+    var keysSortByTime: Bool { layout == .standard }
+
+    enum Parsed: Equatable {
+        case profile(milliseconds: Int64)
+        case notAProfile(reason: String)
+    }
+
+    /// Reads the time out of a key that starts with `listPrefix(service:)`.
+    func parse(key: String, service: String) -> Parsed {
+        let listPrefix = listPrefix(service: service)
+        guard key.hasPrefix(listPrefix) else { return .notAProfile(reason: "outside this service's prefix \(listPrefix)") }
+        let name = key.dropFirst(listPrefix.count)
+        switch layout {
+        case .standard:
+            guard name.hasSuffix(Self.extensionStandard) else {
+                return .notAProfile(reason: "not named TIME-HASH\(Self.extensionStandard) (the swift-pgo layout; use --layout pgolib for pgolib's)")
+            }
+            let stem = name.dropLast(Self.extensionStandard.count)
+            let parts = stem.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0].count == 13, let millis = Int64(parts[0]),
+                  parts[1].count == 16, parts[1].allSatisfy(\.isHexDigit)
+            else {
+                return .notAProfile(reason: "not named TIME-HASH\(Self.extensionStandard) with a 13-digit millisecond time and a 16-digit hash")
+            }
+            return .profile(milliseconds: millis)
+        case .pgolib:
+            guard name.hasSuffix(Self.extensionPgolib), let millis = Int64(name.dropLast(Self.extensionPgolib.count)), millis >= 0 else {
+                return .notAProfile(reason: "not named \(listPrefix)MILLIS\(Self.extensionPgolib) (pgolib's layout)")
+            }
+            return .profile(milliseconds: millis)
+        }
+    }
+
+    private func padded(_ millis: Int64) -> String {
+        let digits = String(max(millis, 0))
+        return String(repeating: "0", count: max(0, 13 - digits.count)) + digits
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A closed interval of time, both ends included, as the seed's window is.
+public struct TimeWindow: Hashable, Sendable {
+    public var from: Date
+    public var to: Date
+
+    public init(from: Date, to: Date) {
+        self.from = from
+        self.to = to
+    }
+
+    /// The last `duration` seconds up to `now`.
+    public static func last(_ duration: TimeInterval, now: Date = Date()) -> TimeWindow {
+        TimeWindow(from: now.addingTimeInterval(-duration), to: now)
+    }
+
+    /// Everything, from the epoch to the end of the key space.
+    public static let all = TimeWindow(from: Date(timeIntervalSince1970: 0), to: Date(timeIntervalSince1970: 9_999_999_999.999))
+
+    public func contains(milliseconds: Int64) -> Bool {
+        milliseconds >= from.unixMilliseconds && milliseconds <= to.unixMilliseconds
+    }
+}
+
+extension Date {
+    /// Milliseconds since the Unix epoch, as profile keys carry them (rounded down).
+    public var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    public init(unixMilliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
+    }
+}
+
+/// RFC 3339 in UTC with milliseconds, e.g. 2026-11-25T14:46:14.123Z.
+public func formatTimestamp(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: date)
+}
+
+/// Parses the time forms the CLI accepts: RFC 3339 (with or without fractional seconds, any
+/// offset) or integer Unix milliseconds.
+public func parseTimestamp(_ text: String) -> Date? {
+    if let millis = Int64(text), millis >= 0 { return Date(unixMilliseconds: millis) }
+    let formatter = ISO8601DateFormatter()
+    for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
+        formatter.formatOptions = options
+        if let date = formatter.date(from: text) { return date }
+    }
+    return nil
+}
+
+/// Parses durations like `30s`, `90m`, `24h`, `7d`, `2w` or `1h30m`.
+public func parseDuration(_ text: String) -> TimeInterval? {
+    let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
+    var total: TimeInterval = 0
+    var number = ""
+    var sawUnit = false
+    for character in text {
+        if character.isASCII && character.isNumber {
+            number.append(character)
+        } else if let unit = units[character], let value = Double(number) {
+            total += value * unit
+            number = ""
+            sawUnit = true
+        } else {
+            return nil
+        }
+    }
+    guard number.isEmpty, sawUnit, total > 0 else { return nil }
+    return total
+}
