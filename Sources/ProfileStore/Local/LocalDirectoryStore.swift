@@ -46,9 +46,11 @@ public struct LocalDirectoryStore: ProfileStore {
         let directoryKey = listPrefix.hasSuffix("/") ? String(listPrefix.dropLast()) : ""
         let directory = directoryKey.isEmpty ? root : path(directoryKey)
         var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw StoreError("\(location): no such directory")
+        }
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
-            if directory == root { throw StoreError("\(location): no such directory") }
-            return StoreListing(profiles: [])
+            return StoreListing(profiles: [])  // the service has saved nothing yet
         }
         guard isDirectory.boolValue else { throw StoreError("\(location): \(directory) is not a directory") }
         let names: [String]

@@ -24,8 +24,9 @@ public struct TimeWindow: Hashable, Sendable {
 }
 
 extension Date {
-    /// Milliseconds since the Unix epoch, as profile keys carry them (rounded down).
-    public var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// Milliseconds since the Unix epoch, as profile keys carry them (rounded to the nearest, so
+    /// that a time made from milliseconds gives the same milliseconds back).
+    public var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 
     public init(unixMilliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)

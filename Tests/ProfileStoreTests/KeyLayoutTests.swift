@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import ProfileStore
+
+@Suite struct KeyLayoutTests {
+    let time = Date(unixMilliseconds: 1_732_000_000_123)
+    let hash = "0123456789abcdef0123456789abcdef"
+
+    @Test func standardKeysSortByTimeAndCarryAHash() {
+        let scheme = KeyScheme(layout: .standard, isObjectStore: true, prefix: "prod/eu")
+        let key = scheme.key(service: "api", createdAt: time, contentHash: hash)
+        #expect(key == "prod/eu/api/1732000000123-0123456789abcdef.pb.gz")
+        #expect(scheme.parse(key: key, service: "api") == .profile(milliseconds: 1_732_000_000_123))
+        // Zero-padding keeps lexicographic order equal to time order.
+        let early = scheme.key(service: "api", createdAt: Date(unixMilliseconds: 999), contentHash: hash)
+        #expect(early == "prod/eu/api/0000000000999-0123456789abcdef.pb.gz")
+        #expect(early < key)
+        #expect(scheme.startAfter(service: "api", from: time) == "prod/eu/api/1732000000123")
+        #expect(scheme.startAfter(service: "api", from: time)! < key)
+    }
+
+    @Test func pgolibKeysMatchWhatPgolibWrites() {
+        // pgolib's S3 client: keyPrefix + MakeFilename(keyPrefix, t), keyPrefix ending in "/".
+        let s3 = KeyScheme(layout: .pgolib, isObjectStore: true, prefix: "profile")
+        let key = s3.key(service: "ignored", createdAt: time, contentHash: hash)
+        #expect(key == "profile/profile/-1732000000123.pprof")
+        #expect(s3.parse(key: key, service: "anything") == .profile(milliseconds: 1_732_000_000_123))
+        // Its local directory: DIR/APP-MILLIS.pprof.
+        let local = KeyScheme(layout: .pgolib, isObjectStore: false, prefix: "")
+        #expect(local.key(service: "api", createdAt: time, contentHash: hash) == "api-1732000000123.pprof")
+        #expect(local.parse(key: "api-v2-1732000000123.pprof", service: "api") != .profile(milliseconds: 1_732_000_000_123))
+    }
+
+    @Test func foreignKeysAreReportedWithAReason() {
+        let scheme = KeyScheme(layout: .standard, isObjectStore: true, prefix: "")
+        guard case .notAProfile(let reason) = scheme.parse(key: "api/notes.txt", service: "api") else {
+            Issue.record("a stray object parsed as a profile")
+            return
+        }
+        #expect(reason.contains("--layout pgolib"))
+        #expect(scheme.parse(key: "api/123-0123456789abcdef.pb.gz", service: "api") != .profile(milliseconds: 123))
+    }
+
+    @Test(arguments: ["", ".", "..", "a/b", "tab\there"])
+    func badServiceNamesAreRefused(_ name: String) {
+        #expect(throws: StoreError.self) { try KeyScheme.validate(service: name) }
+    }
+
+    @Test func timeAndDurationParsing() {
+        #expect(parseTimestamp("1732000000123") == Date(unixMilliseconds: 1_732_000_000_123))
+        #expect(parseTimestamp("2024-11-19T07:06:40Z") == Date(timeIntervalSince1970: 1_732_000_000))
+        #expect(parseTimestamp("2024-11-19T08:06:40.5+01:00") == Date(timeIntervalSince1970: 1_732_000_000.5))
+        #expect(parseTimestamp("yesterday") == nil)
+        #expect(parseDuration("90m") == 5400)
+        #expect(parseDuration("1h30m") == 5400)
+        #expect(parseDuration("7d") == 604_800)
+        #expect(parseDuration("2w") == 1_209_600)
+        for bad in ["", "10", "h", "5x", "-3d", "0s"] { #expect(parseDuration(bad) == nil, "\(bad)") }
+    }
+
+    @Test func selectionRules() {
+        let objects = (0..<5).map { i in
+            StoredProfile(key: "k\(i)", service: "s", createdAt: Date(unixMilliseconds: Int64(i) * 1000), size: [30, 10, 50, 20, 40][i])
+        }
+        #expect(ProfileSelection("all")?.choose(from: objects).map(\.key) == ["k0", "k1", "k2", "k3", "k4"])
+        #expect(ProfileSelection("newest:2")?.choose(from: objects).map(\.key) == ["k3", "k4"])
+        #expect(ProfileSelection("largest:2")?.choose(from: objects).map(\.key) == ["k2", "k4"])
+        let cpu: [String: Int64] = ["k0": 5, "k1": 9, "k2": 1, "k3": 7, "k4": 2]
+        #expect(ProfileSelection("cpu:2")?.choose(from: objects) { cpu[$0.key]! }.map(\.key) == ["k1", "k3"])
+        for bad in ["", "some", "newest:", "newest:0", "largest:-1", "top:3"] { #expect(ProfileSelection(bad) == nil, "\(bad)") }
+    }
+}
