@@ -37,7 +37,11 @@ let package = Package(
             dependencies: ["pgo"]
         ),
         .testTarget(name: "PprofTests", dependencies: ["Pprof"]),
-        .testTarget(name: "ProfileStoreTests", dependencies: ["ProfileStore", "Pprof"]),
+        .testTarget(
+            name: "ProfileStoreTests", dependencies: ["ProfileStore", "Pprof", "PGOCommandLine"],
+            // Peers' helper scripts that the tests run.
+            exclude: ["botocore_sign.py", "flaky_s3_server.py", "Support/moto_setup.py"]
+        ),
         .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof", "ProfileStore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,11 +7,16 @@ public struct CommandContext: Sendable {
     public var outputIsTerminal: Bool
     /// Directory that relative paths are resolved against.
     public var workingDirectory: String
+    /// Environment variables (AWS credentials, region, endpoint), passed in so tests need not
+    /// change the process's own.
+    public var environment: [String: String]
 
     public init(
         writeOutput: @escaping @Sendable ([UInt8]) -> Void, writeError: @escaping @Sendable (String) -> Void,
-        outputIsTerminal: Bool = false, workingDirectory: String = FileManager.default.currentDirectoryPath
+        outputIsTerminal: Bool = false, workingDirectory: String = FileManager.default.currentDirectoryPath,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
+        self.environment = environment
         self.writeOutput = writeOutput
         self.writeError = writeError
         self.outputIsTerminal = outputIsTerminal

@@ -34,7 +34,7 @@ enum StoreArguments {
 
     static func open(_ arguments: ParsedArguments, context: CommandContext) throws -> any ProfileStore {
         guard let url = arguments.value("--store") else { throw UsageError("missing --store URL") }
-        var options = StoreOptions()
+        var options = StoreOptions(environment: context.environment)
         if let layout = arguments.value("--layout") {
             guard let parsed = KeyLayout(rawValue: layout) else {
                 throw UsageError("unknown --layout '\(layout)' (known: \(KeyLayout.allCases.map(\.rawValue).joined(separator: ", ")))")

@@ -129,6 +129,22 @@ public struct SHA256: Sendable {
         (x &>> n) | (x &<< (32 &- n))
     }
 
+    /// One round (§6.2.2 step 3) with the variables named by position: d and h are the two that
+    /// change (d + T1 becomes the new e, T1 + T2 the new a), the others only shift roles.
+    @inline(__always)
+    private static func round(
+        _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+        _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32
+    ) {
+        // Ch and Maj in equivalent forms with fewer operations than §4.1.2 writes them.
+        let choose = g ^ (e & (f ^ g))
+        let majority = (a & b) | (c & (a | b))
+        let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ choose &+ kw
+        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ majority
+        d &+= t1
+        h = t1 &+ t2
+    }
+
     /// Runs the compression function over `blockCount` consecutive 64-byte blocks at `blocks`
     /// (any alignment). The message schedule lives on the stack, allocated once per call.
     private static func compress(_ state: inout State, _ blocks: UnsafeRawPointer, blockCount: Int) {
@@ -150,23 +166,20 @@ public struct SHA256: Sendable {
                         w[t] = sigma1 &+ w[t &- 7] &+ sigma0 &+ w[t &- 16]
                     }
 
-                    // Steps 2-3: 64 rounds over the working variables.
+                    // Steps 2-3: 64 rounds over the working variables, eight at a time with the
+                    // roles of the variables rotated instead of shuffling their values.
                     var a = s.a, b = s.b, c = s.c, d = s.d, e = s.e, f = s.f, g = s.g, h = s.h
-                    for t in 0..<64 {
-                        let bigSigma1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                        let choose = (e & f) ^ (~e & g)
-                        let t1 = h &+ bigSigma1 &+ choose &+ k[t] &+ w[t]
-                        let bigSigma0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                        let majority = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = bigSigma0 &+ majority
-                        h = g
-                        g = f
-                        f = e
-                        e = d &+ t1
-                        d = c
-                        c = b
-                        b = a
-                        a = t1 &+ t2
+                    var t = 0
+                    while t < 64 {
+                        round(a, b, c, &d, e, f, g, &h, k[t] &+ w[t])
+                        round(h, a, b, &c, d, e, f, &g, k[t &+ 1] &+ w[t &+ 1])
+                        round(g, h, a, &b, c, d, e, &f, k[t &+ 2] &+ w[t &+ 2])
+                        round(f, g, h, &a, b, c, d, &e, k[t &+ 3] &+ w[t &+ 3])
+                        round(e, f, g, &h, a, b, c, &d, k[t &+ 4] &+ w[t &+ 4])
+                        round(d, e, f, &g, h, a, b, &c, k[t &+ 5] &+ w[t &+ 5])
+                        round(c, d, e, &f, g, h, a, &b, k[t &+ 6] &+ w[t &+ 6])
+                        round(b, c, d, &e, f, g, h, &a, k[t &+ 7] &+ w[t &+ 7])
+                        t &+= 8
                     }
 
                     // Step 4: the intermediate hash value.

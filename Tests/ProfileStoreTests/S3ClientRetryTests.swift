@@ -1,0 +1,85 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+@testable import ProfileStore
+
+/// Retries and timeouts against a stand-in server that fails on purpose (flaky_s3_server.py).
+@Suite struct S3ClientRetryTests {
+    final class StubServer: @unchecked Sendable {
+        let process = Process()
+        let port: Int
+
+        init?(mode: String) throws {
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("flaky_s3_server.py").path
+            guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile) else {
+                FileHandle.standardError.write(Data("\n******** SKIPPING S3 retry tests: no python3 found\n\n".utf8))
+                return nil
+            }
+            let portFile = NSTemporaryDirectory() + "pgo-flaky-" + UUID().uuidString
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, mode, portFile]
+            try process.run()
+            defer { try? FileManager.default.removeItem(atPath: portFile) }
+            var port: Int? = nil
+            for _ in 0..<200 where port == nil {  // up to 10 s
+                port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
+                if port == nil { usleep(50_000) }
+            }
+            guard let port else {
+                kill(process.processIdentifier, SIGKILL)
+                throw StoreError("stub server did not start")
+            }
+            self.port = port
+        }
+
+        func client(timeout: TimeInterval = 5, attempts: Int = 4) -> S3Client {
+            S3Client(S3Configuration(
+                endpoint: URL(string: "http://127.0.0.1:\(port)")!, region: "us-east-1", bucket: "b", addressing: .path,
+                credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), requestTimeout: timeout, maxAttempts: attempts))
+        }
+
+        func requestCount() async throws -> Int {
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/__count")!)
+            return Int(String(decoding: data, as: UTF8.self)) ?? -1
+        }
+
+        deinit {
+            // SIGKILL: a child spawned from a test thread may inherit a mask that blocks SIGTERM.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    @Test func serverErrorsAndThrottlingAreRetried() async throws {
+        guard let server = try StubServer(mode: "fail:2") else { return }
+        let page = try await server.client().listObjects(prefix: "p/", startAfter: nil, continuationToken: nil)
+        #expect(page.objects.isEmpty)
+        #expect(try await server.requestCount() == 3)
+    }
+
+    @Test func retriesAreBounded() async throws {
+        guard let server = try StubServer(mode: "fail:100") else { return }
+        let error = await #expect(throws: S3Error.self) {
+            _ = try await server.client(attempts: 3).listObjects(prefix: "p/", startAfter: nil, continuationToken: nil)
+        }
+        #expect(error?.description == "S3 LIST s3://b/p/ failed: HTTP 503 SlowDown: Please reduce your request rate. (after 3 attempts)")
+        #expect(try await server.requestCount() == 3)
+    }
+
+    @Test func clientErrorsAreNotRetried() async throws {
+        guard let server = try StubServer(mode: "deny") else { return }
+        let error = await #expect(throws: S3Error.self) { _ = try await server.client().getObject(key: "a/b.pb.gz") }
+        #expect(error?.description == "S3 GET s3://b/a/b.pb.gz failed: HTTP 403 AccessDenied: Access Denied")
+        #expect(try await server.requestCount() == 1)
+    }
+
+    @Test func eachAttemptHasATimeout() async throws {
+        guard let server = try StubServer(mode: "hang") else { return }
+        let error = await #expect(throws: S3Error.self) {
+            _ = try await server.client(timeout: 1, attempts: 2).listObjects(prefix: "", startAfter: nil, continuationToken: nil)
+        }
+        #expect(error?.description.contains("timed out after 1 s (after 2 attempts)") == true, "\(String(describing: error))")
+    }
+}

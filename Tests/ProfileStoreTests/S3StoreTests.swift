@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import Pprof
+import PGOCommandLine
+@testable import ProfileStore
+
+/// Runs `pgo` in-process against a test server, with its credentials in the environment.
+final class PGORun: @unchecked Sendable {
+    private let lock = NSLock()
+    private var out = ""
+    private var err = ""
+    var stdout: String { lock.withLock { out } }
+    var stderr: String { lock.withLock { err } }
+    private(set) var status: Int32 = -1
+
+    static func run(_ arguments: [String], environment: [String: String]) async -> PGORun {
+        let run = PGORun()
+        let context = CommandContext(
+            writeOutput: { bytes in run.lock.withLock { run.out += String(decoding: bytes, as: UTF8.self) } },
+            writeError: { text in run.lock.withLock { run.err += text } },
+            workingDirectory: fixtureRoot, environment: environment)
+        run.status = await PGOTool.run(arguments, context: context)
+        return run
+    }
+}
+
+extension S3TestServer {
+    var environment: [String: String] {
+        ["AWS_ACCESS_KEY_ID": accessKeyID, "AWS_SECRET_ACCESS_KEY": secretAccessKey, "AWS_REGION": region,
+         "AWS_ENDPOINT_URL": endpoint.absoluteString, "HOME": "/nonexistent"]
+    }
+
+    func store(bucket: String, prefix: String, layout: KeyLayout = .standard) throws -> any ProfileStore {
+        try openStore("s3://\(bucket)/\(prefix)", options: StoreOptions(layout: layout, environment: environment))
+    }
+}
+
+@Suite(.serialized) struct S3StoreTests {
+    static let kinds: [S3TestServer.Kind] = [.seaweedfs, .moto]
+
+    @Test(arguments: kinds)
+    func roundTripThroughEveryCommand(_ kind: S3TestServer.Kind) async throws {
+        guard let server = try await S3TestServer.shared(kind) else { return }
+        let bucket = try server.makeBucket()
+        let store = ["--store", "s3://\(bucket)/prod", "--service", "api"]
+        let env = server.environment
+
+        let upload = await PGORun.run(["upload"] + store + ["profiles/small-1.pb.gz", "profiles/small-2.pb.gz", "profiles/large.pb.gz"], environment: env)
+        #expect(upload.status == 0, "\(upload.stderr)")
+        // Uploading again changes nothing: same keys.
+        let again = await PGORun.run(["upload"] + store + ["profiles/small-1.pb.gz"], environment: env)
+        #expect(again.status == 0)
+
+        let list = await PGORun.run(["list", "--json"] + store, environment: env)
+        #expect(list.status == 0, "\(list.stderr)")
+        let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(entries.count == 3)
+        let times = entries.compactMap { $0["unixMillis"] as? Int64 }
+        let smallTime = try #require(times.min())
+
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let one = await PGORun.run(["get"] + store + ["--at", String(smallTime), "-o", directory + "/one.pb.gz"], environment: env)
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(try ProfileFile.readBytes(directory + "/one.pb.gz") == (try fixtureBytes("small-1.pb.gz")))
+
+        let window = await PGORun.run(["get"] + store + ["-d", directory + "/all", "--select", "largest:2"], environment: env)
+        #expect(window.status == 0, "\(window.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/all").count == 2)
+
+        let deleteOne = await PGORun.run(["delete"] + store + ["--at", String(smallTime)], environment: env)
+        #expect(deleteOne.status == 0)
+        #expect(deleteOne.stdout.hasPrefix("deleted "))
+        let dry = await PGORun.run(["prune"] + store + ["--older-than", "1s", "--dry-run"], environment: env)
+        #expect(dry.stdout.split(separator: "\n").count == 2)
+        #expect(try await server.store(bucket: bucket, prefix: "prod").list(service: "api", window: .all).profiles.count == 2)
+        let prune = await PGORun.run(["prune"] + store + ["--older-than", "1s"], environment: env)
+        #expect(prune.status == 0)
+        #expect(prune.stderr.contains("deleted 2 profiles"))
+        #expect(try await server.store(bucket: bucket, prefix: "prod").list(service: "api", window: .all).profiles.isEmpty)
+    }
+
+    /// moto rejects such keys when it checks signatures, so this runs on SeaweedFS only.
+    @Test func unicodeAndReservedCharactersInPrefixAndService() async throws {
+        guard let server = try await S3TestServer.shared(.seaweedfs) else { return }
+        let bucket = try server.makeBucket()
+        let store = try server.store(bucket: bucket, prefix: "prod/ünï cödé (eu)+x=1,a:b@c")
+        let service = "api ✓ +=()"
+        let saved = try await store.save(syntheticProfile(1), service: service, createdAt: Date(unixMilliseconds: 1_732_000_000_000))
+        #expect(saved.key.hasPrefix("prod/ünï cödé (eu)+x=1,a:b@c/api ✓ +=()/1732000000000-"))
+        let listing = try await store.list(service: service, window: .all)
+        #expect(listing.profiles.map(\.key) == [saved.key])
+        #expect(try await store.get(saved) == syntheticProfile(1))
+        // The aws CLI, an independent client, sees the same key.
+        #expect(try server.aws(["s3", "ls", "--recursive", "s3://\(bucket)/"]).contains(saved.key))
+        try await store.delete(saved)
+        #expect(try await store.list(service: service, window: .all).profiles.isEmpty)
+    }
+
+    @Test func moreThanAThousandObjectsAndConcurrentUploads() async throws {
+        guard let server = try await S3TestServer.shared(.seaweedfs) else { return }
+        let bucket = try server.makeBucket()
+        let store = try server.store(bucket: bucket, prefix: "many")
+        let t0 = Date(unixMilliseconds: 1_732_000_000_000)
+        let saved = try await boundedMap(Array(0..<1_100), concurrency: 16) { i in
+            try await store.save(syntheticProfile(i), service: "api", createdAt: t0.addingTimeInterval(Double(i)))
+        }
+        #expect(Set(saved.map(\.key)).count == 1_100)
+        let all = try await store.list(service: "api", window: .all)
+        #expect(all.profiles.count == 1_100)
+        #expect(all.profiles.map(\.createdAt) == (0..<1_100).map { t0.addingTimeInterval(Double($0)) })
+        let window = try await store.list(service: "api", window: TimeWindow(from: t0.addingTimeInterval(1_000), to: t0.addingTimeInterval(1_049)))
+        #expect(window.profiles.count == 50)
+        #expect(window.profiles.first?.createdAt == t0.addingTimeInterval(1_000))
+    }
+
+    @Test(arguments: kinds)
+    func wrongSecretIsAClearErrorWithoutTheSecret(_ kind: S3TestServer.Kind) async throws {
+        guard let server = try await S3TestServer.shared(kind) else { return }
+        let bucket = try server.makeBucket()
+        var env = server.environment
+        env["AWS_SECRET_ACCESS_KEY"] = "not-the-secret-XYZZY"
+        let run = await PGORun.run(["list", "--verbose", "--store", "s3://\(bucket)/p", "--service", "api"], environment: env)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("HTTP 403"), "\(run.stderr)")
+        #expect(run.stderr.contains("SignatureDoesNotMatch") || run.stderr.contains("InvalidAccessKeyId"), "\(run.stderr)")
+        #expect(run.stderr.contains(server.accessKeyID))  // --verbose shows the key id...
+        #expect(!run.stderr.contains("XYZZY") && !run.stdout.contains("XYZZY"))  // ...never the secret
+        #expect(!run.stderr.contains(server.secretAccessKey))
+    }
+
+    @Test func serverDownFailsAfterBoundedRetries() async throws {
+        guard let running = try await S3TestServer.startIfAvailable(.seaweedfs) else { return }
+        let server = running.server
+        let bucket = try server.makeBucket()
+        running.stop()
+        let run = await PGORun.run(["list", "--store", "s3://\(bucket)/p", "--service", "api", "--timeout", "2"], environment: server.environment)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("after 4 attempts"), "\(run.stderr)")
+        #expect(run.stderr.contains("cannot connect") || run.stderr.contains("timed out"), "\(run.stderr)")
+    }
+
+    @Test func awsCLIInteropInBothDirections() async throws {
+        guard let server = try await S3TestServer.shared(.seaweedfs) else { return }
+        let bucket = try server.makeBucket()
+        // What pgolib's MinIO backend writes, put there by the aws CLI: PREFIX/PREFIX/-MILLIS.pprof.
+        let small = fixtureRoot + "/profiles/small-1.pb.gz"
+        for millis in ["1732000000000", "1732000060000"] {
+            _ = try server.aws(["s3", "cp", small, "s3://\(bucket)/profile/profile/-\(millis).pprof"])
+        }
+        let list = await PGORun.run(
+            ["list", "--layout", "pgolib", "--store", "s3://\(bucket)/profile", "--service", "anything"], environment: server.environment)
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("profile/profile/-1732000000000.pprof"))
+        #expect(list.stdout.contains("profile/profile/-1732000060000.pprof"))
+        #expect(list.stdout.contains("2024-11-19T07:06:40.000Z"))
+
+        // And the other way: what pgo uploads, the aws CLI lists and downloads byte for byte.
+        let upload = await PGORun.run(["upload", "--store", "s3://\(bucket)/swift", "--service", "api", "profiles/small-2.pb.gz"], environment: server.environment)
+        #expect(upload.status == 0, "\(upload.stderr)")
+        let listed = try server.aws(["s3", "ls", "--recursive", "s3://\(bucket)/swift/"])
+        let key = try #require(listed.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        #expect(key.hasPrefix("swift/api/") && key.hasSuffix(".pb.gz"))
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try server.aws(["s3", "cp", "s3://\(bucket)/\(key)", directory + "/copy.pb.gz"])
+        #expect(try ProfileFile.readBytes(directory + "/copy.pb.gz") == (try fixtureBytes("small-2.pb.gz")))
+    }
+}
