@@ -34,15 +34,22 @@ import Testing
             self.port = port
         }
 
-        func client(timeout: TimeInterval = 5, attempts: Int = 4) -> S3Client {
+        func client(timeout: TimeInterval = 5, attempts: Int = 4, host: String = "127.0.0.1", addressing: S3Configuration.Addressing = .path) -> S3Client {
             S3Client(S3Configuration(
-                endpoint: URL(string: "http://127.0.0.1:\(port)")!, region: "us-east-1", bucket: "b", addressing: .path,
+                endpoint: URL(string: "http://\(host):\(port)")!, region: "us-east-1", bucket: "b", addressing: addressing,
                 credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), requestTimeout: timeout, maxAttempts: attempts))
         }
 
         func requestCount() async throws -> Int {
-            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/__count")!)
-            return Int(String(decoding: data, as: UTF8.self)) ?? -1
+            Int(try await fetch("__count")) ?? -1
+        }
+
+        /// The Host header and path of the last S3 request.
+        func lastRequest() async throws -> String { try await fetch("__last") }
+
+        private func fetch(_ path: String) async throws -> String {
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/\(path)")!)
+            return String(decoding: data, as: UTF8.self)
         }
 
         deinit {
@@ -57,6 +64,15 @@ import Testing
         let page = try await server.client().listObjects(prefix: "p/", startAfter: nil, continuationToken: nil)
         #expect(page.objects.isEmpty)
         #expect(try await server.requestCount() == 3)
+    }
+
+    @Test func pathAndVirtualHostedAddressing() async throws {
+        guard let server = try StubServer(mode: "fail:0") else { return }
+        _ = try await server.client().listObjects(prefix: "a b/", startAfter: "a b/1", continuationToken: nil)
+        #expect(try await server.lastRequest() == "127.0.0.1:\(server.port) /b?list-type=2&max-keys=1000&prefix=a%20b%2F&start-after=a%20b%2F1")
+        // *.localhost resolves to the loopback address, so the bucket can go into the host name.
+        _ = try await server.client(host: "localhost", addressing: .virtualHosted).listObjects(prefix: "p/", startAfter: nil, continuationToken: nil)
+        #expect(try await server.lastRequest() == "b.localhost:\(server.port) /?list-type=2&max-keys=1000&prefix=p%2F")
     }
 
     @Test func retriesAreBounded() async throws {

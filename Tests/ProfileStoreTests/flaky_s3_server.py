@@ -4,7 +4,7 @@ Usage: flaky_s3_server.py MODE PORTFILE   (writes its port to PORTFILE once it l
   fail:N   answer the first N requests with 503 SlowDown, then an empty ListObjectsV2 page
   hang     never answer in time (sleep 30 s)
   deny     answer every request with 403 AccessDenied (not retried)
-GET /__count returns how many S3 requests arrived.
+GET /__count returns how many S3 requests arrived; GET /__last the Host header and path of the last one.
 """
 import http.server
 import os
@@ -14,6 +14,7 @@ import time
 
 MODE = sys.argv[1]
 count = 0
+last = ""
 lock = threading.Lock()
 
 EMPTY_PAGE = (b'<?xml version="1.0" encoding="UTF-8"?>'
@@ -41,12 +42,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        global count
+        global count, last
         if self.path == "/__count":
             self.reply(200, str(count).encode())
             return
+        if self.path == "/__last":
+            self.reply(200, last.encode())
+            return
         with lock:
             count += 1
+            last = "%s %s" % (self.headers.get("Host"), self.path)
             n = count
         if MODE.startswith("fail:"):
             if n <= int(MODE.split(":")[1]):
