@@ -21,8 +21,7 @@ public enum DeleteCommand: Command {
         guard arguments.positionals.isEmpty else { throw UsageError("delete takes no arguments, only options") }
         let service = try StoreArguments.service(arguments)
         let window: TimeWindow
-        if let at = arguments.value("--at") {
-            guard let time = parseTimestamp(at) else { throw UsageError("--at takes RFC 3339 or Unix milliseconds, not '\(at)'") }
+        if let time = try StoreArguments.time(arguments, "--at") {
             guard arguments.value("--since") == nil, arguments.value("--from") == nil, arguments.value("--to") == nil else {
                 throw UsageError("give either --at or a window, not both")
             }

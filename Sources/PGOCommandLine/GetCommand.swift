@@ -26,8 +26,7 @@ public enum GetCommand: Command {
         guard arguments.positionals.isEmpty else { throw UsageError("get takes no arguments, only options") }
         let service = try StoreArguments.service(arguments)
         let jobs = try arguments.integer("--jobs", default: 8, range: 1...64)
-        if let at = arguments.value("--at") {
-            guard let time = parseTimestamp(at) else { throw UsageError("--at takes RFC 3339 or Unix milliseconds, not '\(at)'") }
+        if let time = try StoreArguments.time(arguments, "--at") {
             guard let output = arguments.value("--output") else { throw UsageError("--at needs -o FILE") }
             guard arguments.value("--output-dir") == nil, arguments.value("--since") == nil, arguments.value("--from") == nil,
                   arguments.value("--to") == nil

@@ -81,16 +81,18 @@ enum StoreArguments {
         guard from != nil || to != nil || !required else {
             throw UsageError("give a window: --since DURATION, or --from TIME and/or --to TIME")
         }
-        let start = try from.map { text in
-            guard let date = parseTimestamp(text) else { throw UsageError("--from takes RFC 3339 or Unix milliseconds, not '\(text)'") }
-            return date
-        } ?? TimeWindow.all.from
-        let end = try to.map { text in
-            guard let date = parseTimestamp(text) else { throw UsageError("--to takes RFC 3339 or Unix milliseconds, not '\(text)'") }
-            return date
-        } ?? (from == nil ? TimeWindow.all.to : now)
+        let start = try time(arguments, "--from") ?? TimeWindow.all.from
+        let end = try time(arguments, "--to") ?? (from == nil ? TimeWindow.all.to : now)
         guard start <= end else { throw UsageError("the window ends (\(formatTimestamp(end))) before it starts (\(formatTimestamp(start)))") }
         return TimeWindow(from: start, to: end)
+    }
+
+    /// The time an option gives, if it is given.
+    static func time(_ arguments: ParsedArguments, _ option: String) throws -> Date? {
+        try arguments.value(option).map { text in
+            guard let date = parseTimestamp(text) else { throw UsageError("\(option) takes RFC 3339 or Unix milliseconds, not '\(text)'") }
+            return date
+        }
     }
 
     static func selection(_ arguments: ParsedArguments) throws -> ProfileSelection {

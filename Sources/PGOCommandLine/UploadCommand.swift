@@ -26,10 +26,7 @@ public enum UploadCommand: Command {
     public static func run(_ arguments: ParsedArguments, context: CommandContext) async throws {
         let service = try StoreArguments.service(arguments)
         guard !arguments.positionals.isEmpty else { throw UsageError("no profiles given") }
-        let at = try arguments.value("--at").map { text in
-            guard let date = parseTimestamp(text) else { throw UsageError("--at takes RFC 3339 or Unix milliseconds, not '\(text)'") }
-            return date
-        }
+        let at = try StoreArguments.time(arguments, "--at")
         let jobs = try arguments.integer("--jobs", default: 8, range: 1...64)
         let store = try StoreArguments.open(arguments, context: context)
 

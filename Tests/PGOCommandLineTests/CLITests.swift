@@ -68,7 +68,8 @@ func temporaryDirectory() throws -> String {
 
 @Suite struct ToolTests {
     @Test func helpEverywhereExitsZero() async {
-        for arguments in [["--help"], ["help"], ["-h"], ["help", "merge"], ["merge", "--help"], ["inspect", "-h"]] {
+        for arguments in [["--help"], ["help"], ["-h"], ["help", "merge"], ["merge", "--help"], ["inspect", "-h"],
+                          ["upload", "--help"], ["list", "--help"], ["get", "--help"], ["delete", "--help"], ["prune", "--help"]] {
             let (status, output) = await pgo(arguments)
             #expect(status == 0, "\(arguments)")
             #expect(output.stdout.contains("Usage: pgo"), "\(arguments)")
@@ -78,11 +79,36 @@ func temporaryDirectory() throws -> String {
 
     @Test func usageErrorsExitTwo() async {
         for arguments in [[], ["frobnicate"], ["merge", "profiles/small-1.pb.gz"], ["merge", "-o", "x"], ["merge", "--bogus"],
-                          ["merge", "--for", "rust", "-o", "x", "a"], ["inspect"], ["inspect", "a", "b"], ["merge", "-j", "0", "-o", "x", "a"]] {
+                          ["merge", "--for", "rust", "-o", "x", "a"], ["inspect"], ["inspect", "a", "b"], ["merge", "-j", "0", "-o", "x", "a"],
+                          ["list", "--store", "/tmp"], ["list", "--service", "api"], ["delete", "--store", "/tmp", "--service", "api"],
+                          ["list", "--store", "/tmp", "--service", "api", "--since", "yesterday"],
+                          ["list", "--store", "/tmp", "--service", "api", "--since", "1h", "--from", "0"],
+                          ["list", "--store", "/tmp", "--service", "api", "--from", "2026-01-02T00:00:00Z", "--to", "2026-01-01T00:00:00Z"],
+                          ["get", "--store", "/tmp", "--service", "api"], ["prune", "--store", "/tmp", "--service", "api", "--older-than", "soon"],
+                          ["list", "--store", "/tmp", "--service", "api", "--layout", "minio"], ["upload", "--store", "/tmp", "--service", "api"]] {
             let (status, output) = await pgo(arguments)
             #expect(status == 2, "\(arguments): \(output.stderr)")
             #expect(output.stderr.contains("error:") || output.stderr.contains("Usage:"), "\(arguments)")
         }
+    }
+
+    @Test func storeCommandsRoundTripOnALocalDirectory() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = ["--store", directory + "/store", "--service", "api"]
+        let bad = await pgo(["upload"] + store + ["profiles/small-1.pb.gz", "malformed/zero-id.pb.gz"])
+        #expect(bad.status == 1)
+        #expect(bad.output.stderr.contains("malformed/zero-id.pb.gz: invalid profile: location #4 has id 0"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/store/api"))  // nothing was sent
+        let upload = await pgo(["upload"] + store + ["--at", "2026-11-25T00:00:00Z", "profiles/small-1.pb.gz"])
+        #expect(upload.status == 0, "\(upload.output.stderr)")
+        let list = await pgo(["list"] + store + ["--from", "2026-11-24T00:00:00Z"])
+        #expect(list.output.stdout.hasPrefix("2026-11-25T00:00:00.000Z        5038  api/1795564800000-"))
+        let get = await pgo(["get"] + store + ["--at", "1795564800000", "-o", directory + "/x.pb.gz"])
+        #expect(get.status == 0, "\(get.output.stderr)")
+        let delete = await pgo(["delete"] + store + ["--since", "3650d", "--dry-run"])
+        #expect(delete.output.stdout.hasPrefix("would delete 2026-11-25T00:00:00.000Z"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/x.pb.gz"))
     }
 
     @Test func inspectSummarizes() async {
