@@ -26,7 +26,9 @@ let package = Package(
         // Where profiles live between collection and build: Store (the protocol, windows, key
         // layouts), Local (a directory), S3 (SigV4-signed HTTP), Crypto (SHA-256, HMAC for SigV4).
         .target(name: "ProfileStore", dependencies: ["Pprof"]),
-        .target(name: "PGOCommandLine", dependencies: ["Pprof", "ProfileStore"]),
+        // The pre-build step: fetch a window, merge, write profiles, compiler flags and a manifest.
+        .target(name: "PGOBuild", dependencies: ["Pprof", "ProfileStore"]),
+        .target(name: "PGOCommandLine", dependencies: ["Pprof", "ProfileStore", "PGOBuild"]),
         .executableTarget(name: "pgo", dependencies: ["PGOCommandLine"]),
         .plugin(
             name: "PGOCommand",
@@ -42,7 +44,7 @@ let package = Package(
             // Peers' helper scripts that the tests run.
             exclude: ["botocore_sign.py", "flaky_s3_server.py", "Support/moto_setup.py"]
         ),
-        .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof", "ProfileStore"]),
+        .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof", "ProfileStore", "PGOBuild"]),
     ],
     swiftLanguageModes: [.v6]
 )

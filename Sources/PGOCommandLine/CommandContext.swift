@@ -5,6 +5,8 @@ public struct CommandContext: Sendable {
     public var writeOutput: @Sendable ([UInt8]) -> Void
     public var writeError: @Sendable (String) -> Void
     public var outputIsTerminal: Bool
+    /// Whether standard error is a terminal, where progress can be a live line.
+    public var errorIsTerminal: Bool
     /// Directory that relative paths are resolved against.
     public var workingDirectory: String
     /// Environment variables (AWS credentials, region, endpoint), passed in so tests need not
@@ -13,13 +15,14 @@ public struct CommandContext: Sendable {
 
     public init(
         writeOutput: @escaping @Sendable ([UInt8]) -> Void, writeError: @escaping @Sendable (String) -> Void,
-        outputIsTerminal: Bool = false, workingDirectory: String = FileManager.default.currentDirectoryPath,
+        outputIsTerminal: Bool = false, errorIsTerminal: Bool = false, workingDirectory: String = FileManager.default.currentDirectoryPath,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.environment = environment
         self.writeOutput = writeOutput
         self.writeError = writeError
         self.outputIsTerminal = outputIsTerminal
+        self.errorIsTerminal = errorIsTerminal
         self.workingDirectory = workingDirectory
     }
 
@@ -31,7 +34,7 @@ public struct CommandContext: Sendable {
         CommandContext(
             writeOutput: { bytes in FileHandle.standardOutput.write(Data(bytes)) },
             writeError: { text in FileHandle.standardError.write(Data(text.utf8)) },
-            outputIsTerminal: isatty(STDOUT_FILENO) == 1)
+            outputIsTerminal: isatty(STDOUT_FILENO) == 1, errorIsTerminal: isatty(STDERR_FILENO) == 1)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PGOBuild
 import Pprof
 import ProfileStore
 
@@ -117,7 +118,7 @@ enum StoreArguments {
         var totals: [String: Int64] = [:]
         for (object, bytes) in downloaded {
             do {
-                totals[object.key] = cpuTotal(try Profile(serialized: bytes))
+                totals[object.key] = PGOBuild.cpuTotal(try Profile(serialized: bytes))
             } catch {
                 context.warn("\(object.key): \(error); ranked last")
                 totals[object.key] = -1
@@ -126,13 +127,6 @@ enum StoreArguments {
         return selection.choose(from: listing.profiles) { totals[$0.key] ?? -1 }
     }
 
-    /// The profile's CPU: its cpu/nanoseconds total, else samples × period.
-    static func cpuTotal(_ profile: Profile) -> Int64 {
-        let summary = ProfileSummary(profile, top: 0)
-        if let index = summary.sampleTypes.firstIndex(of: "cpu/nanoseconds") { return summary.totals[index] }
-        if let index = summary.sampleTypes.firstIndex(of: "samples/count") { return summary.totals[index] &* max(profile.period, 1) }
-        return summary.totals.last ?? 0
-    }
 }
 
 /// Formats a listed object as one line: time, size, key.
