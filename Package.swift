@@ -44,6 +44,7 @@ let package = Package(
             // Peers' helper scripts that the tests run.
             exclude: ["botocore_sign.py", "flaky_s3_server.py", "Support/moto_setup.py"]
         ),
+        .testTarget(name: "PGOBuildTests", dependencies: ["PGOBuild", "ProfileStore", "Pprof"]),
         .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof", "ProfileStore", "PGOBuild"]),
     ],
     swiftLanguageModes: [.v6]
