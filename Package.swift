@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "pgo", targets: ["pgo"]),
         // `swift package pgo COMMAND ...`: the tool, run in the package directory.
         .plugin(name: "PGOCommand", targets: ["PGOCommand"]),
+        // `swift package pgo-fetch [--build]`: the pre-build step.
+        .plugin(name: "PGOFetch", targets: ["PGOFetch"]),
     ],
     targets: [
         // zlib, from the system (Debian: zlib1g-dev), for gzip framing.
@@ -35,6 +37,17 @@ let package = Package(
             capability: .command(
                 intent: .custom(verb: "pgo", description: "Run the pgo tool (merge, inspect, ...) in the package directory."),
                 permissions: [.writeToPackageDirectory(reason: "pgo writes merged profiles such as default.pgo into the package.")]
+            ),
+            dependencies: ["pgo"]
+        ),
+        .plugin(
+            name: "PGOFetch",
+            capability: .command(
+                intent: .custom(verb: "pgo-fetch", description: "Fetch and merge profiles from the store in .pgo.json; --build also builds with them."),
+                permissions: [
+                    .writeToPackageDirectory(reason: "pgo-fetch writes the merged profile, compiler flags and a manifest."),
+                    .allowNetworkConnections(scope: .all(ports: []), reason: "pgo-fetch downloads profiles from the profile store."),
+                ]
             ),
             dependencies: ["pgo"]
         ),

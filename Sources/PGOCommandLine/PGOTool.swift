@@ -7,7 +7,7 @@ public enum PGOTool {
 
     public static let commands: [any Command.Type] = [
         MergeCommand.self, InspectCommand.self, FetchCommand.self, UploadCommand.self, ListCommand.self, GetCommand.self,
-        DeleteCommand.self, PruneCommand.self,
+        DeleteCommand.self, PruneCommand.self, CollectCommand.self,
     ]
 
     static var overview: String {
@@ -29,6 +29,7 @@ public enum PGOTool {
 
     /// Runs the tool with `arguments` (without the program name) and returns the exit status.
     public static func run(_ arguments: [String], context: CommandContext = .standard) async -> Int32 {
+        let arguments = context.environment["PGO_INVOKED_BY_PLUGIN"] == "1" ? withoutPluginPermissionFlags(arguments) : arguments
         guard let first = arguments.first else {
             context.writeError(overview)
             return 2
@@ -66,5 +67,28 @@ public enum PGOTool {
             context.writeError("error: \(error)\n")
             return 1
         }
+    }
+
+    /// SwiftPM passes its own permission flags on to a plugin when they follow the verb (as they
+    /// must in CI, where nobody can answer a prompt). They are not the tool's; the plugins say so
+    /// with PGO_INVOKED_BY_PLUGIN=1.
+    static func withoutPluginPermissionFlags(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            switch argument {
+            case "--allow-writing-to-package-directory", "--disable-sandbox":
+                continue
+            case "--allow-writing-to-directory", "--allow-network-connections":
+                index += 1  // and its value
+            default:
+                if !argument.hasPrefix("--allow-writing-to-directory="), !argument.hasPrefix("--allow-network-connections=") {
+                    result.append(argument)
+                }
+            }
+        }
+        return result
     }
 }
