@@ -34,7 +34,9 @@ public struct CompilerFlags: Sendable, Equatable {
 
     /// The files to write under the flags directory, by name.
     public func files() -> [(name: String, contents: String)] {
-        let toolset: [String: Any] = ["schemaVersion": "1.0", "swiftCompiler": ["extraCLIOptions": swiftc]]
+        // SwiftPM rejects a tool with an empty extraCLIOptions, so without flags the toolset names no tool.
+        var toolset: [String: Any] = ["schemaVersion": "1.0"]
+        if !swiftc.isEmpty { toolset["swiftCompiler"] = ["extraCLIOptions": swiftc] }
         let toolsetJSON = (try? JSONSerialization.data(withJSONObject: toolset, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
             .map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"
         let env = [

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+/// The Examples/ recipes' build steps, run as the Dockerfiles run them (no Docker engine here):
+/// a store with real profiles, the `pgo` just built, and the real toolchains.
+@Suite(.serialized) struct RecipeTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// The `pgo` SwiftPM built next to this test bundle.
+    static var pgoDirectory: String? {
+        var url = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("pgo").path) { return url.path }
+            url.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    static var go: String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let go = environment["GO"], FileManager.default.isExecutableFile(atPath: go) { return go }
+        return (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/go" }.first(where: FileManager.default.isExecutableFile)
+    }
+
+    func makeStore(_ directory: String, service: String) throws -> String {
+        let store = directory + "/store"
+        try FileManager.default.createDirectory(atPath: store + "/" + service, withIntermediateDirectories: true)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for (i, name) in ["small-1", "small-2", "small-3"].enumerated() {
+            try FileManager.default.copyItem(
+                atPath: Self.root + "/Fixtures/profiles/\(name).pb.gz",
+                toPath: store + "/\(service)/\(now - Int64(i) * 60_000)-000000000000000\(i).pb.gz")
+        }
+        return store
+    }
+
+    func runScript(_ script: String, in directory: String, environment extra: [String: String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [script]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        let log = directory + "/recipe.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
+    @Test func goServiceBuilderStage() throws {
+        let pgo = try #require(Self.pgoDirectory, "the pgo executable was not built next to the tests")
+        guard let go = Self.go else {
+            if ProcessInfo.processInfo.environment["PGO_REQUIRE_PEERS"] == "1" { Issue.record("Go is required but missing") }
+            FileHandle.standardError.write(Data("\n******** SKIPPING the Go recipe test: no Go toolchain (.ci/install-peers)\n\n".utf8))
+            return
+        }
+        let directory = NSTemporaryDirectory() + "pgo-recipe-go-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.copyItem(atPath: Self.root + "/Examples/go-service", toPath: directory)
+        let store = try makeStore(directory, service: "api")
+        let path = "\(pgo):\((go as NSString).deletingLastPathComponent):" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
+        let env = ["PATH": path, "PGO_STORE": store, "PGO_SERVICE": "api", "OUT": directory + "/server",
+                   "GOPROXY": "off", "GOTOOLCHAIN": "local", "GOFLAGS": "", "XDG_CACHE_HOME": directory + "/cache"]
+        let (status, log) = try runScript("./pgo-build.sh", in: directory, environment: env)
+        #expect(status == 0, "\(log)")
+        #expect(log.contains("fetched 3 profiles"), "\(log)")
+        // The binary records the profile it was built with.
+        let version = Process()
+        version.executableURL = URL(fileURLWithPath: go)
+        version.arguments = ["version", "-m", directory + "/server"]
+        let pipe = Pipe()
+        version.standardOutput = pipe
+        try version.run()
+        let info = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        version.waitUntilExit()
+        #expect(info.contains("-pgo=\(directory)/default.pgo"), "\(info)")
+
+        // With the store down the same step still builds, without PGO.
+        try FileManager.default.removeItem(atPath: directory + "/default.pgo")
+        let (downStatus, downLog) = try runScript("./pgo-build.sh", in: directory, environment: env.merging(["PGO_STORE": directory + "/nowhere"]) { $1 })
+        #expect(downStatus == 0, "\(downLog)")
+        #expect(downLog.contains("warning: building without PGO"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/default.pgo"))
+    }
+
+    @Test func swiftServiceBuilderStage() throws {
+        let pgo = try #require(Self.pgoDirectory, "the pgo executable was not built next to the tests")
+        let directory = NSTemporaryDirectory() + "pgo-recipe-swift-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.copyItem(atPath: Self.root + "/Examples/swift-service", toPath: directory)
+        // The example depends on swift-pgo by a relative path; point it at this checkout.
+        let manifest = try String(contentsOfFile: directory + "/Package.swift", encoding: .utf8)
+            .replacingOccurrences(of: "path: \"../..\"", with: "path: \"\(Self.root)\"")
+        try manifest.write(toFile: directory + "/Package.swift", atomically: true, encoding: .utf8)
+        let store = try makeStore(directory, service: "service")
+        let env = ["PATH": "\(pgo):" + (ProcessInfo.processInfo.environment["PATH"] ?? ""), "PGO_STORE": store,
+                   "XDG_CACHE_HOME": directory + "/cache"]
+        let (status, log) = try runScript("./pgo-build.sh", in: directory, environment: env)
+        #expect(status == 0, "\(log)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/.pgo/swiftpm-toolset.json"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/.build/release/Service"), "\(log)")
+    }
+}
