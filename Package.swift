@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(
             name: "ProfileStoreTests", dependencies: ["ProfileStore", "Pprof", "PGOCommandLine"],
             // Peers' helper scripts that the tests run.
-            exclude: ["botocore_sign.py", "flaky_s3_server.py", "Support/moto_setup.py"]
+            exclude: ["botocore_sign.py", "flaky_s3_server.py", "Support/moto_setup.py", "GoService"]
         ),
         .testTarget(name: "PGOBuildTests", dependencies: ["PGOBuild", "ProfileStore", "Pprof"]),
         .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof", "ProfileStore", "PGOBuild"]),
