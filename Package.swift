@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "ProfileStore", dependencies: ["Pprof"]),
         // The pre-build step: fetch a window, merge, write profiles, compiler flags and a manifest.
         .target(name: "PGOBuild", dependencies: ["Pprof", "ProfileStore"]),
+        // pprof CPU profiles to LLVM sample profiles for swiftc and clang.
+        .target(name: "LLVMProfile", dependencies: ["Pprof"]),
         .target(name: "PGOCommandLine", dependencies: ["Pprof", "ProfileStore", "PGOBuild"]),
         .executableTarget(name: "pgo", dependencies: ["PGOCommandLine"]),
         .plugin(
@@ -57,6 +59,7 @@ let package = Package(
             // Peers' helper scripts that the tests run.
             exclude: ["botocore_sign.py", "flaky_s3_server.py", "Support/moto_setup.py", "GoService"]
         ),
+        .testTarget(name: "LLVMProfileTests", dependencies: ["LLVMProfile", "Pprof"]),
         .testTarget(name: "PGOBuildTests", dependencies: ["PGOBuild", "ProfileStore", "Pprof"]),
         .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof", "ProfileStore", "PGOBuild"]),
     ],

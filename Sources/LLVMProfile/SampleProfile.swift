@@ -1,0 +1,41 @@
+/// An LLVM sample profile (the input of `-profile-sample-use` / `-fprofile-sample-use`), as values.
+///
+/// Each top-level function has body samples keyed by line offset from the function's start
+/// line (and discriminator), call targets at those lines, and inlined callsites that nest the
+/// same structure for the functions inlined there.
+public struct SampleProfile: Equatable, Sendable {
+    public var functions: [String: FunctionSamples] = [:]
+    public init() {}
+}
+
+/// A line inside a function: offset from the function's start line, and discriminator.
+public struct LineLocation: Hashable, Comparable, Sendable {
+    public var offset: Int
+    public var discriminator: Int
+    public init(offset: Int, discriminator: Int = 0) {
+        self.offset = offset
+        self.discriminator = discriminator
+    }
+    public static func < (a: LineLocation, b: LineLocation) -> Bool {
+        (a.offset, a.discriminator) < (b.offset, b.discriminator)
+    }
+    var text: String { discriminator == 0 ? "\(offset)" : "\(offset).\(discriminator)" }
+}
+
+public struct FunctionSamples: Equatable, Sendable {
+    public var name: String
+    /// How often the function was entered (top-level functions only).
+    public var headSamples: UInt64 = 0
+    public var bodySamples: [LineLocation: UInt64] = [:]
+    /// Calls made at a line, by callee linkage name.
+    public var callTargets: [LineLocation: [String: UInt64]] = [:]
+    /// Functions inlined at a line, by callee name.
+    public var inlinees: [LineLocation: [String: FunctionSamples]] = [:]
+
+    public init(name: String) { self.name = name }
+
+    /// All samples in the function and what was inlined into it.
+    public var totalSamples: UInt64 {
+        bodySamples.values.reduce(0, +) + inlinees.values.flatMap(\.values).reduce(0) { $0 + $1.totalSamples }
+    }
+}

@@ -1,0 +1,77 @@
+import Pprof
+
+/// What the conversion had to leave out, so it can be reported rather than silently lost.
+public struct ConversionReport: Equatable, Sendable {
+    /// Frames without a usable start line (compiler-generated code, or a line before its start).
+    public var framesWithoutStartLine = 0
+    /// Samples whose leaf location has no line information (address only: symbolize first).
+    public var samplesWithoutLines = 0
+}
+
+extension SampleProfile {
+    /// Converts a CPU profile: each sample's count goes to its leaf line, nested inside the
+    /// callsites of the functions inlined there; each caller frame records a call to its callee
+    /// (a call target, with the same count on the call line), and the callee's head samples
+    /// count those calls. Names are linkage names (`system_name`, else `name`) as the compiler
+    /// needs, and lines become offsets from each function's start line.
+    public init(converting profile: Profile, report: inout ConversionReport) {
+        self.init()
+        let valueIndex = profile.sampleTypes.firstIndex {
+            profile.string($0.type) == "samples" && profile.string($0.unit) == "count"
+        } ?? 0
+        let locations = Dictionary(uniqueKeysWithValues: profile.locations.map { ($0.id, $0) })
+        let functions = Dictionary(uniqueKeysWithValues: profile.functions.map { ($0.id, $0) })
+
+        /// A frame: function linkage name and line location in it, or nil when unusable.
+        func frame(_ line: Line) -> (name: String, location: LineLocation)? {
+            guard let function = functions[line.functionID], function.startLine > 0, line.line >= function.startLine else { return nil }
+            let name = profile.string(function.systemName).isEmpty ? profile.string(function.name) : profile.string(function.systemName)
+            return (name, LineLocation(offset: Int(line.line - function.startLine)))
+        }
+
+        for sample in profile.samples where valueIndex < sample.values.count && sample.values[valueIndex] > 0 {
+            let count = UInt64(sample.values[valueIndex])
+            var callee: String? = nil  // the physical function of the frame below (nearer the leaf)
+            for (depth, id) in sample.locationIDs.enumerated() {
+                guard let location = locations[id], !location.lines.isEmpty else {
+                    if depth == 0 { report.samplesWithoutLines += 1 }
+                    callee = nil
+                    continue
+                }
+                // Lines are innermost first; the last is the function the code physically lives in.
+                let frames = location.lines.map(frame)
+                if frames.contains(where: { $0 == nil }) {
+                    report.framesWithoutStartLine += 1
+                    callee = nil
+                    continue
+                }
+                let chain = frames.map { $0! }.reversed() as ReversedCollection<[(name: String, location: LineLocation)]>
+                let physical = chain.first!
+                var top = self.functions[physical.name] ?? FunctionSamples(name: physical.name)
+                top.record(chain: Array(chain), count: count, isLeaf: depth == 0, callee: callee)
+                self.functions[physical.name] = top
+                if depth > 0, let callee {
+                    self.functions[callee, default: FunctionSamples(name: callee)].headSamples += count
+                }
+                callee = physical.name
+            }
+        }
+    }
+}
+
+extension FunctionSamples {
+    /// Records one frame chain, outermost (physical) first: samples at the innermost line for
+    /// a leaf, or a call to `callee` there for a caller frame.
+    mutating func record(chain: [(name: String, location: LineLocation)], count: UInt64, isLeaf: Bool, callee: String?) {
+        let here = chain[0].location
+        if chain.count > 1 {
+            let next = chain[1]
+            var inlinee = inlinees[here]?[next.name] ?? FunctionSamples(name: next.name)
+            inlinee.record(chain: Array(chain.dropFirst()), count: count, isLeaf: isLeaf, callee: callee)
+            inlinees[here, default: [:]][next.name] = inlinee
+            return
+        }
+        bodySamples[here, default: 0] += count
+        if !isLeaf, let callee { callTargets[here, default: [:]][callee, default: 0] += count }
+    }
+}

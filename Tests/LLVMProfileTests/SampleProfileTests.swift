@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import Pprof
+@testable import LLVMProfile
+
+@Suite struct SampleProfileTests {
+    /// main (starts at 10) calls work (20) at line 12; leaf (30) is inlined into work at line 24.
+    func synthetic() -> Profile {
+        var p = Profile()
+        p.stringTable = ["", "samples", "count", "main", "$s4main4workyyF", "work", "leaf"]
+        p.sampleTypes = [ValueType(type: 1, unit: 2)]
+        p.functions = [
+            Function(id: 1, name: 3, systemName: 3, startLine: 10),
+            Function(id: 2, name: 5, systemName: 4, startLine: 20),
+            Function(id: 3, name: 6, systemName: 6, startLine: 30),
+            Function(id: 4, name: 6, systemName: 6, startLine: 0),  // compiler-generated: no start line
+        ]
+        p.locations = [
+            Location(id: 1, address: 0x100, lines: [Line(functionID: 2, line: 22)]),  // in work
+            Location(id: 2, address: 0x200, lines: [Line(functionID: 1, line: 12)]),  // main's call of work
+            Location(id: 3, address: 0x300, lines: [Line(functionID: 3, line: 31), Line(functionID: 2, line: 24)]),  // leaf inlined in work
+            Location(id: 4, address: 0x400, lines: [Line(functionID: 4, line: 5)]),
+            Location(id: 5, address: 0x500),  // address only
+        ]
+        p.samples = [
+            Sample(locationIDs: [1, 2], values: [5]),
+            Sample(locationIDs: [3, 2], values: [3]),
+            Sample(locationIDs: [4, 2], values: [1]),
+            Sample(locationIDs: [5], values: [2]),
+        ]
+        return p
+    }
+
+    @Test func convertsBodiesInlineesCallTargetsAndHeads() {
+        var report = ConversionReport()
+        let profile = SampleProfile(converting: synthetic(), report: &report)
+        #expect(profile.textFormat() == """
+            main:9:0
+             2: 9 $s4main4workyyF:8
+            $s4main4workyyF:8:8
+             2: 5
+             4: leaf:3
+              1: 3
+
+            """)
+        #expect(report == ConversionReport(framesWithoutStartLine: 1, samplesWithoutLines: 1))
+    }
+
+    @Test func llvmProfdataAcceptsWhatWeWrite() throws {
+        guard let profdata = Toolchain.tool("llvm-profdata") else {
+            Issue.record("llvm-profdata not found next to swiftc")
+            return
+        }
+        let directory = NSTemporaryDirectory() + "pgo-llvm-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path + "/Fixtures/profiles/"
+        var report = ConversionReport()
+        for (name, profile) in [("synthetic", synthetic()), ("large", try ProfileFile.read(fixtures + "large.pb.gz"))] {
+            let text = SampleProfile(converting: profile, report: &report).textFormat()
+            let path = directory + "/\(name).prof"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: profdata)
+            process.arguments = ["show", "--sample", path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(name): \(output)")
+            let functionCount = text.split(separator: "\n").filter { !$0.hasPrefix(" ") }.count
+            #expect(output.contains("Function: "), "\(name): \(output)")
+            #expect(output.components(separatedBy: "Function: ").count - 1 == functionCount, "\(name)")
+        }
+    }
+}
