@@ -77,3 +77,27 @@ import Pprof
         }
     }
 }
+
+@Suite struct SampleProfileTextTests {
+    @Test func textRoundTripsThroughOurReader() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path + "/Fixtures/profiles/"
+        var report = ConversionReport()
+        for name in ["large", "small-1", "other-binary"] {
+            let profile = SampleProfile(converting: try ProfileFile.read(fixtures + name + ".pb.gz"), report: &report)
+            let text = profile.textFormat()
+            let read = try SampleProfile(text: text)
+            #expect(read == profile, "\(name)")
+            #expect(read.textFormat() == text)
+        }
+    }
+
+    @Test func malformedTextNamesTheLine() {
+        #expect(throws: SampleProfileFormatError(line: 2, problem: "bad line offset 'x'")) {
+            try SampleProfile(text: "f:10:0\n x: 10\n")
+        }
+        #expect(throws: SampleProfileFormatError(line: 1, problem: "expected NAME:TOTAL:HEAD")) {
+            try SampleProfile(text: "f:ten:0\n")
+        }
+    }
+}
