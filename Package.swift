@@ -29,10 +29,10 @@ let package = Package(
         // layouts), Local (a directory), S3 (SigV4-signed HTTP), Crypto (SHA-256, HMAC for SigV4).
         .target(name: "ProfileStore", dependencies: ["Pprof"]),
         // The pre-build step: fetch a window, merge, write profiles, compiler flags and a manifest.
-        .target(name: "PGOBuild", dependencies: ["Pprof", "ProfileStore"]),
+        .target(name: "PGOBuild", dependencies: ["Pprof", "ProfileStore", "LLVMProfile"]),
         // pprof CPU profiles to LLVM sample profiles for swiftc and clang.
         .target(name: "LLVMProfile", dependencies: ["Pprof"]),
-        .target(name: "PGOCommandLine", dependencies: ["Pprof", "ProfileStore", "PGOBuild"]),
+        .target(name: "PGOCommandLine", dependencies: ["Pprof", "ProfileStore", "PGOBuild", "LLVMProfile"]),
         .executableTarget(name: "pgo", dependencies: ["PGOCommandLine"]),
         .plugin(
             name: "PGOCommand",

@@ -6,6 +6,11 @@ public struct ConversionReport: Equatable, Sendable {
     public var framesWithoutStartLine = 0
     /// Samples whose leaf location has no line information (address only: symbolize first).
     public var samplesWithoutLines = 0
+
+    public init(framesWithoutStartLine: Int = 0, samplesWithoutLines: Int = 0) {
+        self.framesWithoutStartLine = framesWithoutStartLine
+        self.samplesWithoutLines = samplesWithoutLines
+    }
 }
 
 extension SampleProfile {

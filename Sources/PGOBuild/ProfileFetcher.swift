@@ -1,4 +1,5 @@
 import Foundation
+import LLVMProfile
 import Pprof
 import ProfileStore
 
@@ -51,8 +52,14 @@ public struct ProfileFetcher: Sendable {
                 manifest.outputs.append(.init(kind: "go", path: absolute, bytes: bytes.count, sha256: hexString(SHA256.hash(bytes))))
                 flags.goProfile = absolute
             }
-            if options.llvmOutput != nil {
-                throw FetchFailure("LLVM profiles (--llvm) are not available in this version yet")
+            if let path = options.llvmOutput {
+                var conversion = ConversionReport()
+                let text = try SampleProfile(converting: merged, report: &conversion).validatedText()
+                let bytes = Array(text.utf8)
+                try AtomicFile.write(bytes, to: path)
+                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+                manifest.outputs.append(.init(kind: "llvm-sample", path: absolute, bytes: bytes.count, sha256: hexString(SHA256.hash(bytes))))
+                flags.llvmSampleProfile = absolute
             }
         } catch {
             let reason = "\(error)"

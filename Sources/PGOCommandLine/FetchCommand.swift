@@ -12,7 +12,7 @@ public enum FetchCommand: Command {
         options: StoreArguments.options + StoreArguments.windowOptions + [
             StoreArguments.selectOption,
             OptionSpec(["--go"], value: "FILE", help: "Write the merged profile for 'go build -pgo' here (e.g. default.pgo)."),
-            OptionSpec(["--llvm"], value: "FILE", help: "Write an LLVM profile for swiftc and clang here (not available yet)."),
+            OptionSpec(["--llvm"], value: "FILE", help: "Write an LLVM sample profile (-profile-sample-use) for swiftc and clang here."),
             OptionSpec(["--flags"], value: "DIR", help: "Write compiler flags here: swiftpm-toolset.json, swiftc-args.txt, go.flags, clang.flags, pgo.env."),
             OptionSpec(["--manifest"], value: "FILE", help: "Write the manifest here (default: DIR/manifest.json, else OUT.manifest.json)."),
             OptionSpec(["--cache"], value: "DIR", help: "Download cache (default: $XDG_CACHE_HOME/swift-pgo or ~/.cache/swift-pgo; 'none' to disable)."),

@@ -6,7 +6,7 @@ public enum PGOTool {
     public static let version = "0.1.0"
 
     public static let commands: [any Command.Type] = [
-        MergeCommand.self, InspectCommand.self, FetchCommand.self, UploadCommand.self, ListCommand.self, GetCommand.self,
+        MergeCommand.self, InspectCommand.self, ConvertCommand.self, FetchCommand.self, UploadCommand.self, ListCommand.self, GetCommand.self,
         DeleteCommand.self, PruneCommand.self, CollectCommand.self,
     ]
 

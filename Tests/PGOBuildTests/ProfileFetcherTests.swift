@@ -130,6 +130,22 @@ final class Events: @unchecked Sendable {
         #expect(error?.description.hasPrefix(bad.key) == true)
     }
 
+    @Test func llvmOutputIsAValidatedSampleProfileWithFlags() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await filledStore(root)
+        var llvm = options(root)
+        llvm.goOutput = nil
+        llvm.llvmOutput = root + "/app.prof"
+        let outcome = try await ProfileFetcher(options: llvm, store: store, toolVersion: "test", report: { _ in }).run()
+        #expect(outcome.failure == nil)
+        #expect(outcome.flags.swiftc == ["-profile-sample-use=\(root)/app.prof"])
+        let text = try String(contentsOfFile: root + "/app.prof", encoding: .utf8)
+        #expect(text.contains("main.hashBlock:"))
+        #expect(try String(contentsOfFile: root + "/flags/clang.flags", encoding: .utf8) == "-fprofile-sample-use=\(root)/app.prof\n")
+        #expect(outcome.manifest.outputs.map(\.kind) == ["llvm-sample"])
+    }
+
     @Test func configurationFileRejectsUnknownKeys() throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }

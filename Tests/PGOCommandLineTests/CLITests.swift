@@ -69,7 +69,7 @@ func temporaryDirectory() throws -> String {
 @Suite struct ToolTests {
     @Test func helpEverywhereExitsZero() async {
         for arguments in [["--help"], ["help"], ["-h"], ["help", "merge"], ["merge", "--help"], ["inspect", "-h"],
-                          ["upload", "--help"], ["list", "--help"], ["get", "--help"], ["delete", "--help"], ["prune", "--help"]] {
+                          ["convert", "--help"], ["fetch", "--help"], ["collect", "--help"], ["upload", "--help"], ["list", "--help"], ["get", "--help"], ["delete", "--help"], ["prune", "--help"]] {
             let (status, output) = await pgo(arguments)
             #expect(status == 0, "\(arguments)")
             #expect(output.stdout.contains("Usage: pgo"), "\(arguments)")
@@ -109,6 +109,19 @@ func temporaryDirectory() throws -> String {
         let delete = await pgo(["delete"] + store + ["--since", "3650d", "--dry-run"])
         #expect(delete.output.stdout.hasPrefix("would delete 2026-11-25T00:00:00.000Z"))
         #expect(FileManager.default.fileExists(atPath: directory + "/x.pb.gz"))
+    }
+
+    @Test func convertWritesACheckedSampleProfile() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (status, output) = await pgo(["convert", "-o", directory + "/app.prof", "profiles/small-1.pb.gz", "profiles/small-2.pb.gz"])
+        #expect(status == 0, "\(output.stderr)")
+        #expect(output.stderr.contains("converted 2 profiles into"))
+        let text = try String(contentsOfFile: directory + "/app.prof", encoding: .utf8)
+        #expect(text.split(separator: "\n").first?.split(separator: ":").count == 3)
+        #expect(await pgo(["convert", "--format", "extbinary", "-o", "x", "profiles/small-1.pb.gz"]).status == 2)
+        #expect(await pgo(["convert", "-o", directory + "/bad.prof", "malformed/garbage.bin"]).status == 1)
+        #expect(!FileManager.default.fileExists(atPath: directory + "/bad.prof"))
     }
 
     @Test func inspectSummarizes() async {
