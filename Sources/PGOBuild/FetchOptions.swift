@@ -12,6 +12,8 @@ public struct FetchOptions: Sendable, Equatable {
     public var goOutput: String?
     /// Where to write an LLVM profile for swiftc and clang.
     public var llvmOutput: String?
+    /// The binary to symbolize address-only profiles against (for the LLVM profile).
+    public var binary: String?
     /// Where to write compiler flags.
     public var flagsDirectory: String?
     /// Where to write the manifest (default: the flags directory's manifest.json, else next to the output).

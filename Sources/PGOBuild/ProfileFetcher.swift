@@ -53,8 +53,11 @@ public struct ProfileFetcher: Sendable {
                 flags.goProfile = absolute
             }
             if let path = options.llvmOutput {
+                let symbolized = try options.binary.map {
+                    try Symbolization.symbolize(merged, binary: $0, symbolizer: try Symbolization.locateSymbolizer())
+                } ?? merged
                 var conversion = ConversionReport()
-                let text = try SampleProfile(converting: merged, report: &conversion).validatedText()
+                let text = try SampleProfile(converting: symbolized, report: &conversion).validatedText()
                 let bytes = Array(text.utf8)
                 try AtomicFile.write(bytes, to: path)
                 let absolute = URL(fileURLWithPath: path).standardizedFileURL.path

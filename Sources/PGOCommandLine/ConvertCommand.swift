@@ -12,7 +12,7 @@ public enum ConvertCommand: Command {
             OptionSpec(["--to"], value: "FORMAT", help: "Output kind: llvm-sample (the default and, for now, the only one)."),
             OptionSpec(["--format"], value: "ENCODING", help: "text (default). extbinary is not available yet."),
             OptionSpec(["-o", "--output"], value: "OUT", help: "Where to write the sample profile. Required."),
-            OptionSpec(["--binary"], value: "BIN", help: "Symbolize addresses against this binary (not available yet)."),
+            OptionSpec(["--binary"], value: "BIN", help: "Symbolize addresses against this binary (matched by ELF build ID) with llvm-symbolizer."),
         ],
         discussion: """
             The inputs are merged first (as pgo merge does). Each sample goes to its leaf line as an offset from its
@@ -31,7 +31,6 @@ public enum ConvertCommand: Command {
         if let format = arguments.value("--format"), format != "text" {
             throw UsageError(format == "extbinary" ? "--format extbinary is not available yet; use text" : "unknown --format '\(format)' (known: text)")
         }
-        if arguments.value("--binary") != nil { throw UsageError("--binary (symbolization) is not available yet") }
         guard !arguments.positionals.isEmpty else { throw UsageError("no input profiles given") }
         let files = try context.expandInputs(arguments.positionals)
         let report = try mergeProfiles(files.map { file in
@@ -40,8 +39,12 @@ public enum ConvertCommand: Command {
                 do throws(InputError) { return try ProfileFile.read(path) } catch { throw InputError(source: file, problem: error.problem) }
             }
         })
+        var merged = report.profile
+        if let binary = arguments.value("--binary") {
+            merged = try Symbolization.symbolize(merged, binary: context.resolve(binary), symbolizer: try Symbolization.locateSymbolizer())
+        }
         var conversion = ConversionReport()
-        let profile = SampleProfile(converting: report.profile, report: &conversion)
+        let profile = SampleProfile(converting: merged, report: &conversion)
         let text = try profile.validatedText()
         try context.writeBinary(Array(text.utf8), to: output)
         if conversion.framesWithoutStartLine > 0 || conversion.samplesWithoutLines > 0 {

@@ -13,6 +13,7 @@ public enum FetchCommand: Command {
             StoreArguments.selectOption,
             OptionSpec(["--go"], value: "FILE", help: "Write the merged profile for 'go build -pgo' here (e.g. default.pgo)."),
             OptionSpec(["--llvm"], value: "FILE", help: "Write an LLVM sample profile (-profile-sample-use) for swiftc and clang here."),
+            OptionSpec(["--binary"], value: "BIN", help: "With --llvm: symbolize address-only profiles against this binary (by ELF build ID)."),
             OptionSpec(["--flags"], value: "DIR", help: "Write compiler flags here: swiftpm-toolset.json, swiftc-args.txt, go.flags, clang.flags, pgo.env."),
             OptionSpec(["--manifest"], value: "FILE", help: "Write the manifest here (default: DIR/manifest.json, else OUT.manifest.json)."),
             OptionSpec(["--cache"], value: "DIR", help: "Download cache (default: $XDG_CACHE_HOME/swift-pgo or ~/.cache/swift-pgo; 'none' to disable)."),
@@ -27,7 +28,7 @@ public enum FetchCommand: Command {
             downloads nothing (the cache is keyed by store, key and ETag).
 
             .pgo.json holds the same settings (store, service, since, from, to, select, go, llvm, flags,
-            manifest, cache, layout, endpoint, region, awsProfile, s3Addressing, timeout, strict); flags
+            binary, manifest, cache, layout, endpoint, region, awsProfile, s3Addressing, timeout, strict); flags
             override it, and unknown keys are an error.
 
             \(StoreArguments.windowHelp)
@@ -54,6 +55,7 @@ public enum FetchCommand: Command {
         options.goOutput = arguments.value("--go").map(context.resolve)
         options.llvmOutput = arguments.value("--llvm").map(context.resolve)
         options.flagsDirectory = arguments.value("--flags").map(context.resolve)
+        options.binary = arguments.value("--binary").map(context.resolve)
         options.manifest = arguments.value("--manifest").map(context.resolve)
         options.strict = arguments.has("--strict")
         options.concurrency = try arguments.integer("--jobs", default: 8, range: 1...64)
