@@ -147,9 +147,7 @@ public struct ProfileFetcher: Sendable {
                 key: object.key, time: formatTimestamp(object.createdAt), size: bytes.count, sha256: hexString(SHA256.hash(bytes)), etag: object.etag))
         }
         let merged = merger.finish()
-        manifest.sampleTotals = zip(merged.sampleTypes, ProfileSummary(merged, top: 0).totals).map {
-            .init(type: "\(merged.string($0.0.type))/\(merged.string($0.0.unit))", total: $0.1)
-        }
+        manifest.sampleTotals = zip(merged.sampleTypeNames(), merged.sampleTotals()).map { .init(type: $0, total: $1) }
         return merged
     }
 
@@ -163,10 +161,11 @@ public struct ProfileFetcher: Sendable {
 
 /// The CPU a profile holds: its cpu/nanoseconds total, else its sample count times the period.
 public func cpuTotal(_ profile: Profile) -> Int64 {
-    let summary = ProfileSummary(profile, top: 0)
-    if let index = summary.sampleTypes.firstIndex(of: "cpu/nanoseconds") { return summary.totals[index] }
-    if let index = summary.sampleTypes.firstIndex(of: "samples/count") { return summary.totals[index] &* max(profile.period, 1) }
-    return summary.totals.last ?? 0
+    let types = profile.sampleTypeNames()
+    let totals = profile.sampleTotals()
+    if let index = types.firstIndex(of: "cpu/nanoseconds") { return totals[index] }
+    if let index = types.firstIndex(of: "samples/count") { return totals[index] &* max(profile.period, 1) }
+    return totals.last ?? 0
 }
 
 public struct FetchFailure: Error, CustomStringConvertible, Sendable {

@@ -1,5 +1,21 @@
 import Foundation
 
+extension Profile {
+    /// The sum of each sample type's values over all samples, in sample-type order.
+    public func sampleTotals() -> [Int64] {
+        var totals = [Int64](repeating: 0, count: sampleTypes.count)
+        for sample in samples {
+            for (i, v) in sample.values.enumerated() where i < totals.count { totals[i] &+= v }
+        }
+        return totals
+    }
+
+    /// The sample types as `type/unit` strings, such as `samples/count`.
+    public func sampleTypeNames() -> [String] {
+        sampleTypes.map { "\(string($0.type))/\(string($0.unit))" }
+    }
+}
+
 /// What `pgo inspect` reports: the shape of a profile and where its time goes.
 public struct ProfileSummary: Sendable {
     public struct FunctionCost: Sendable, Hashable {
@@ -25,7 +41,7 @@ public struct ProfileSummary: Sendable {
     public var topFunctions: [FunctionCost]
 
     public init(_ profile: Profile, top: Int = 10) {
-        sampleTypes = profile.sampleTypes.map { "\(profile.string($0.type))/\(profile.string($0.unit))" }
+        sampleTypes = profile.sampleTypeNames()
         let defaultType = profile.string(profile.defaultSampleType)
         selectedType = profile.sampleTypes.firstIndex { !defaultType.isEmpty && profile.string($0.type) == defaultType }
             ?? max(profile.sampleTypes.count - 1, 0)
@@ -37,10 +53,7 @@ public struct ProfileSummary: Sendable {
         functionCount = profile.functions.count
         locationCount = profile.locations.count
         mappingCount = profile.mappings.count
-        totals = [Int64](repeating: 0, count: profile.sampleTypes.count)
-        for sample in profile.samples {
-            for (i, v) in sample.values.enumerated() where i < totals.count { totals[i] &+= v }
-        }
+        totals = profile.sampleTotals()
 
         let locationPositions = IDIndex(profile.locations.lazy.map(\.id))
         let functionPositions = IDIndex(profile.functions.lazy.map(\.id))

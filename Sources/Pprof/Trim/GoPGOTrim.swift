@@ -25,7 +25,7 @@ extension Profile {
             (string($0.type) == "samples" && string($0.unit) == "count")
                 || (string($0.type) == "cpu" && string($0.unit) == "nanoseconds")
         }) else {
-            let types = sampleTypes.map { "\(string($0.type))/\(string($0.unit))" }.joined(separator: " ")
+            let types = sampleTypeNames().joined(separator: " ")
             throw GoPGOError(problem: "no samples/count or cpu/nanoseconds sample type (found: \(types)); Go's PGO needs one")
         }
         var trimmed = Profile()
