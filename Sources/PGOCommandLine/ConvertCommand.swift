@@ -32,13 +32,7 @@ public enum ConvertCommand: Command {
             throw UsageError(format == "extbinary" ? "--format extbinary is not available yet; use text" : "unknown --format '\(format)' (known: text)")
         }
         guard !arguments.positionals.isEmpty else { throw UsageError("no input profiles given") }
-        let files = try context.expandInputs(arguments.positionals)
-        let report = try mergeProfiles(files.map { file in
-            let path = context.resolve(file)
-            return ProfileSource(name: file) { () throws(InputError) in
-                do throws(InputError) { return try ProfileFile.read(path) } catch { throw InputError(source: file, problem: error.problem) }
-            }
-        })
+        let report = try mergeProfiles(try context.profileSources(arguments.positionals))
         var merged = report.profile
         if let binary = arguments.value("--binary") {
             merged = try Symbolization.symbolize(merged, binary: context.resolve(binary), symbolizer: try Symbolization.locateSymbolizer())

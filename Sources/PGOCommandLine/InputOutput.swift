@@ -29,6 +29,16 @@ extension CommandContext {
         return files
     }
 
+    /// Profile files to merge, read when a worker gets to them; errors name the file as given.
+    func profileSources(_ arguments: [String]) throws -> [ProfileSource] {
+        try expandInputs(arguments).map { file in
+            let path = resolve(file)
+            return ProfileSource(name: file) { () throws(InputError) in
+                do throws(InputError) { return try ProfileFile.read(path) } catch { throw InputError(source: file, problem: error.problem) }
+            }
+        }
+    }
+
     /// Writes binary output to a file atomically, or to standard output for `-`.
     func writeBinary(_ bytes: [UInt8], to output: String) throws {
         if output == "-" {

@@ -40,19 +40,13 @@ public enum MergeCommand: Command {
         let jobs = try arguments.integer("--jobs", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
         guard !arguments.positionals.isEmpty else { throw UsageError("no input profiles given") }
 
-        let files = try context.expandInputs(arguments.positionals)
-        let sources = files.map { file in
-            let path = context.resolve(file)
-            return ProfileSource(name: file) { () throws(InputError) in
-                do throws(InputError) { return try ProfileFile.read(path) } catch { throw InputError(source: file, problem: error.problem) }
-            }
-        }
+        let sources = try context.profileSources(arguments.positionals)
         let report = try mergeProfiles(
             sources, options: MergeOptions(rescalesToCommonPeriod: arguments.has("--rescale")),
             skipInvalid: arguments.has("--skip-invalid"), workers: jobs,
             warn: { context.warn("skipping \($0)") })
         guard report.mergedCount > 0 else {
-            throw CommandFailure("none of the \(files.count) inputs could be read")
+            throw CommandFailure("none of the \(sources.count) inputs could be read")
         }
         var profile = report.profile
         if target == "go" { profile = try profile.trimmedForGoPGO() }

@@ -39,7 +39,7 @@ public enum UploadCommand: Command {
                 let bytes = try ProfileFile.readBytes(context.resolve(file))
                 let profile: Profile
                 do { profile = try Profile(serialized: bytes) } catch { throw InputError(source: file, problem: error.description) }
-                let gzipped = bytes.starts(with: [0x1f, 0x8b]) ? bytes : Gzip.compress(bytes)
+                let gzipped = Gzip.compressedIfNeeded(bytes)
                 let time = at ?? (profile.timeNanos > 0 ? Date(timeIntervalSince1970: Double(profile.timeNanos) / 1e9) : now)
                 uploads.append((file, gzipped, time))
             } catch let error as InputError {

@@ -73,6 +73,12 @@ public enum Gzip {
         return output
     }
 
+    /// `input` as gzip: unchanged when it already is, compressed otherwise. Stores keep profiles
+    /// gzip-compressed whichever form they arrived in.
+    public static func compressedIfNeeded(_ input: [UInt8]) -> [UInt8] {
+        input.withUnsafeBytes(hasMagic) ? input : compress(input)
+    }
+
     /// Compresses `input` as one gzip member. The header carries no name or time, so equal
     /// input gives identical output.
     public static func compress(_ input: [UInt8], level: Int32 = Z_DEFAULT_COMPRESSION) -> [UInt8] {

@@ -132,7 +132,7 @@ public struct ProfileCollector: Sendable {
                 stage: .validate, at: now(),
                 message: "\(profileURL.absoluteString) sent \(bytes.count) bytes that are not a valid pprof profile: \(error)")
         }
-        let gzipped = bytes.starts(with: [0x1f, 0x8b]) ? bytes : Gzip.compress(bytes)
+        let gzipped = Gzip.compressedIfNeeded(bytes)
         let createdAt = profile.timeNanos > 0 ? Date(timeIntervalSince1970: Double(profile.timeNanos) / 1e9) : startedAt
         // The bytes are complete and valid: save them whole even if cancellation arrives now.
         // The save runs in a task of its own, which does not inherit this task's cancellation.

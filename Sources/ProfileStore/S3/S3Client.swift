@@ -41,7 +41,6 @@ public struct S3Configuration: Sendable {
 public final class S3Client: Sendable {
     public let configuration: S3Configuration
     private let session: URLSession
-    private static let emptyPayloadHash = hexString(SHA256.hash([]))
 
     public init(_ configuration: S3Configuration, maxConnections: Int = 16) {
         self.configuration = configuration
@@ -98,7 +97,7 @@ public final class S3Client: Sendable {
         body: [UInt8] = [], headers: [String: String] = [:], resourceName: String? = nil
     ) async throws -> Response {
         let name = resourceName ?? resource(key ?? "")
-        let payloadHash = body.isEmpty ? Self.emptyPayloadHash : hexString(SHA256.hash(body))
+        let payloadHash = body.isEmpty ? SigV4.emptyPayloadSHA256 : hexString(SHA256.hash(body))
         var attempt = 0
         while true {
             attempt += 1
