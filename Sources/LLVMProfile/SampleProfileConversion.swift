@@ -30,8 +30,7 @@ extension SampleProfile {
         /// A frame: function linkage name and line location in it, or nil when unusable.
         func frame(_ line: Line) -> (name: String, location: LineLocation)? {
             guard let function = functions[line.functionID], function.startLine > 0, line.line >= function.startLine else { return nil }
-            let name = profile.string(function.systemName).isEmpty ? profile.string(function.name) : profile.string(function.systemName)
-            return (name, LineLocation(offset: Int(line.line - function.startLine)))
+            return (profile.linkageName(of: function), LineLocation(offset: Int(line.line - function.startLine)))
         }
 
         for sample in profile.samples where valueIndex < sample.values.count && sample.values[valueIndex] > 0 {
@@ -61,6 +60,14 @@ extension SampleProfile {
                 callee = physical.name
             }
         }
+    }
+}
+
+extension Profile {
+    /// The name a compiler's profile needs: the linkage (mangled) name, else the display name.
+    func linkageName(of function: Function) -> String {
+        let system = string(function.systemName)
+        return system.isEmpty ? string(function.name) : system
     }
 }
 

@@ -34,9 +34,11 @@ public enum Symbolization {
 
         var result = profile
         var functionIDs: [String: UInt64] = [:]
+        var stringIndex = Dictionary(profile.stringTable.enumerated().map { ($1, Int64($0)) }, uniquingKeysWith: { first, _ in first })
         func intern(_ string: String) -> Int64 {
-            if let index = result.stringTable.firstIndex(of: string) { return Int64(index) }
+            if let index = stringIndex[string] { return index }
             result.stringTable.append(string)
+            stringIndex[string] = Int64(result.stringTable.count - 1)
             return Int64(result.stringTable.count - 1)
         }
         func function(_ frame: Frame) -> UInt64 {
@@ -49,7 +51,7 @@ public enum Symbolization {
             return id
         }
         // Renumber functions from scratch: the old ones may be wrong, and only the new are used.
-        let oldFunctions = result.functions
+        let oldFunctions = Dictionary(result.functions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         result.functions = []
         let replaced = Dictionary(uniqueKeysWithValues: zip(inMapping.map(\.id), frames))
         for index in result.locations.indices {
@@ -58,8 +60,8 @@ public enum Symbolization {
             } else {
                 // Locations of other mappings keep their lines, re-pointed at re-added functions.
                 result.locations[index].lines = result.locations[index].lines.compactMap { line in
-                    guard let old = oldFunctions.first(where: { $0.id == line.functionID }) else { return nil }
-                    let frame = Frame(name: profile.string(old.systemName).isEmpty ? profile.string(old.name) : profile.string(old.systemName),
+                    guard let old = oldFunctions[line.functionID] else { return nil }
+                    let frame = Frame(name: profile.linkageName(of: old),
                                       file: profile.string(old.filename), line: Int(line.line), startLine: Int(old.startLine))
                     return Line(functionID: function(frame), line: line.line)
                 }
