@@ -44,7 +44,8 @@ public enum GetCommand: Command {
         let window = try StoreArguments.window(arguments, required: false)
         let selection = try StoreArguments.selection(arguments)
         let store = try StoreArguments.open(arguments, context: context)
-        let objects = try await StoreArguments.listSelected(store, service: service, window: window, selection: selection, context: context)
+        let (objects, downloaded) = try await StoreArguments.listSelected(
+            store, service: service, window: window, selection: selection, context: context)
         let target = context.resolve(directory)
         do { try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true) } catch {
             throw CommandFailure("cannot create \(directory): \(error.localizedDescription)")
@@ -54,7 +55,8 @@ public enum GetCommand: Command {
             throw CommandFailure("keys in the window share file names; cannot download them into one directory")
         }
         _ = try await boundedMap(Array(zip(objects, names)), concurrency: jobs) { object, name in
-            let bytes = try await store.get(object)
+            let bytes: [UInt8]
+            if let ranked = downloaded[object.key] { bytes = ranked } else { bytes = try await store.get(object) }
             try AtomicFile.write(bytes, to: target + "/" + name)
         }
         for (object, name) in zip(objects, names) { context.print("\(object.key) -> \(directory)/\(name)\n") }

@@ -108,12 +108,14 @@ enum StoreArguments {
         ["--select"], value: "RULE", help: "all (default), newest:N, largest:N (pgolib's rule) or cpu:N (most CPU; downloads to rank).")
 
     /// Lists the window and applies the selection; warns about entries that are not profiles.
+    /// The chosen objects, oldest first, and the bytes of any that ranking already downloaded
+    /// (cpu:N), so a caller that wants them need not download them again.
     static func listSelected(
         _ store: any ProfileStore, service: String, window: TimeWindow, selection: ProfileSelection, context: CommandContext
-    ) async throws -> [StoredProfile] {
+    ) async throws -> (objects: [StoredProfile], downloaded: [String: [UInt8]]) {
         let listing = try await store.list(service: service, window: window)
         for skipped in listing.skipped { context.warn("not a profile: \(store.location) \(skipped)") }
-        guard selection.needsCPUTotals else { return selection.choose(from: listing.profiles) }
+        guard selection.needsCPUTotals else { return (selection.choose(from: listing.profiles), [:]) }
         let downloaded = try await store.download(listing.profiles)
         var totals: [String: Int64] = [:]
         for (object, bytes) in downloaded {
@@ -124,7 +126,9 @@ enum StoreArguments {
                 totals[object.key] = -1
             }
         }
-        return selection.choose(from: listing.profiles) { totals[$0.key] ?? -1 }
+        let chosen = selection.choose(from: listing.profiles) { totals[$0.key] ?? -1 }
+        let bytes = Dictionary(downloaded.map { ($0.0.key, $0.1) }, uniquingKeysWith: { first, _ in first })
+        return (chosen, bytes)
     }
 
 }
