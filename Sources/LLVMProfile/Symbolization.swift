@@ -29,7 +29,8 @@ public enum Symbolization {
         }
 
         let inMapping = profile.locations.filter { $0.mappingID == mapping.id }
-        let addresses = inMapping.map { $0.address &- mapping.memoryStart &+ mapping.fileOffset }
+        // pprof mappings give file offsets; llvm-symbolizer wants ELF virtual addresses.
+        let addresses = try ELFFile(path: binary).virtualAddresses(ofFileOffsets: inMapping.map { $0.address &- mapping.memoryStart &+ mapping.fileOffset })
         let frames = try run(symbolizer, binary: binary, addresses: addresses)
 
         var result = profile
