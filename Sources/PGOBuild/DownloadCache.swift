@@ -12,7 +12,7 @@ struct DownloadCache: Sendable {
     private func path(for object: StoredProfile, store: String) -> String? {
         guard let etag = object.etag, !etag.isEmpty else { return nil }
         let name = hexString(SHA256.hash(Array("\(store)\n\(object.key)\n\(etag)".utf8)))
-        return directory + "/" + name + ".pb.gz"
+        return directory + "/" + name
     }
 
     func bytes(for object: StoredProfile, store: String) -> [UInt8]? {

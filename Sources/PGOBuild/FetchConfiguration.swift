@@ -7,7 +7,7 @@ public enum FetchConfiguration {
     /// Each key and the `pgo fetch` option it stands for.
     public static let keys: [String: String] = [
         "store": "--store", "service": "--service", "since": "--since", "from": "--from", "to": "--to",
-        "select": "--select", "go": "--go", "llvm": "--llvm", "binary": "--binary", "flags": "--flags", "manifest": "--manifest",
+        "select": "--select", "go": "--go", "llvm": "--llvm", "binary": "--binary", "sourceRoot": "--source-root", "flags": "--flags", "manifest": "--manifest",
         "cache": "--cache", "layout": "--layout", "endpoint": "--endpoint", "region": "--region",
         "awsProfile": "--aws-profile", "s3Addressing": "--s3-addressing", "timeout": "--timeout", "strict": "--strict",
     ]

@@ -10,7 +10,8 @@ public struct FetchOptions: Sendable, Equatable {
     public var selection: ProfileSelection = .all
     /// Where to write the merged profile for `go build -pgo`.
     public var goOutput: String?
-    /// Where to write an LLVM profile for swiftc and clang.
+    /// Where to write an LLVM profile for swiftc and clang: a sample profile from pprof objects, or
+    /// a merged `.profdata` when the window holds instrumented ones.
     public var llvmOutput: String?
     /// The binary to symbolize address-only profiles against (for the LLVM profile).
     public var binary: String?
@@ -20,6 +21,10 @@ public struct FetchOptions: Sendable, Equatable {
     public var manifest: String?
     /// Download cache; nil disables it.
     public var cacheDirectory: String?
+    /// The build's source root: instrumented profiles recorded from sources elsewhere are reported.
+    public var sourceRoot: String?
+    /// Where tools (llvm-profdata, llvm-symbolizer) are looked up: SWIFTC, PATH, PGO_LLVM_PROFDATA.
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
     public var strict = false
     public var concurrency = 8
 

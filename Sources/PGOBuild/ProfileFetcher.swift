@@ -44,25 +44,36 @@ public struct ProfileFetcher: Sendable {
             outputs: [], downloaded: 0, fromCache: 0)
         var flags = CompilerFlags()
         do {
-            let merged = try await fetchAndMerge(into: &manifest)
-            if let path = options.goOutput {
-                let bytes = try merged.trimmedForGoPGO().serialized()
-                try AtomicFile.write(bytes, to: path)
-                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-                manifest.outputs.append(.init(kind: "go", path: absolute, bytes: bytes.count, sha256: hexString(SHA256.hash(bytes))))
-                flags.goProfile = absolute
+            let listing = try await store.list(service: options.service, window: options.window)
+            for skipped in listing.skipped { try skip("not a profile: \(skipped)", into: &manifest) }
+            guard !listing.profiles.isEmpty else {
+                throw FetchFailure("no profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription)")
             }
-            if let path = options.llvmOutput {
-                let symbolized = try options.binary.map {
-                    try Symbolization.symbolize(merged, binary: $0, symbolizer: try Symbolization.locateSymbolizer())
-                } ?? merged
-                var conversion = ConversionReport()
-                let text = try SampleProfile(converting: symbolized, report: &conversion).validatedText()
-                let bytes = Array(text.utf8)
-                try AtomicFile.write(bytes, to: path)
-                let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-                manifest.outputs.append(.init(kind: "llvm-sample", path: absolute, bytes: bytes.count, sha256: hexString(SHA256.hash(bytes))))
-                flags.llvmSampleProfile = absolute
+            let samples = listing.profiles.filter { $0.kind == .pprof }
+            let instrumented = listing.profiles.filter { $0.kind.isInstrumented }
+            // --llvm takes instrumented counts when the window has them: they are exact, where samples are not.
+            let llvmFromInstrumented = options.llvmOutput != nil && !instrumented.isEmpty
+            if llvmFromInstrumented, !samples.isEmpty {
+                report(.warning("the LLVM profile uses the window's \(instrumented.count) instrumented profiles; its \(samples.count) pprof profiles are left out of it"))
+            }
+            if options.goOutput != nil || (options.llvmOutput != nil && !llvmFromInstrumented) {
+                let merged = try await mergeSamples(samples, into: &manifest)
+                if let path = options.goOutput {
+                    let output = try write(try merged.trimmedForGoPGO().serialized(), to: path, kind: "go", into: &manifest)
+                    flags.goProfile = output
+                }
+                if let path = options.llvmOutput, !llvmFromInstrumented {
+                    let symbolized = try options.binary.map {
+                        try Symbolization.symbolize(merged, binary: $0, symbolizer: try Symbolization.locateSymbolizer())
+                    } ?? merged
+                    var conversion = ConversionReport()
+                    let text = try SampleProfile(converting: symbolized, report: &conversion).validatedText()
+                    flags.llvmSampleProfile = try write(Array(text.utf8), to: path, kind: "llvm-sample", into: &manifest)
+                }
+            }
+            if let path = options.llvmOutput, llvmFromInstrumented {
+                let merged = try await mergeInstrumented(instrumented, into: &manifest)
+                flags.llvmInstrumentedProfile = try write(merged, to: path, kind: "llvm-instrumented", into: &manifest)
             }
         } catch {
             let reason = "\(error)"
@@ -78,6 +89,14 @@ public struct ProfileFetcher: Sendable {
         return Outcome(manifest: manifest, flags: flags, failure: nil)
     }
 
+    /// Writes one output atomically, records it in the manifest, and returns its absolute path.
+    private func write(_ bytes: [UInt8], to path: String, kind: String, into manifest: inout FetchManifest) throws -> String {
+        try AtomicFile.write(bytes, to: path)
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        manifest.outputs.append(.init(kind: kind, path: absolute, bytes: bytes.count, sha256: hexString(SHA256.hash(bytes))))
+        return absolute
+    }
+
     private func writeSideFiles(manifest: FetchManifest, flags: CompilerFlags) throws {
         if let directory = options.flagsDirectory {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -86,37 +105,33 @@ public struct ProfileFetcher: Sendable {
         if let path = options.manifestPath { try AtomicFile.write(manifest.json(), to: path) }
     }
 
-    /// Lists, downloads (from the cache where it can) and merges as downloads arrive.
-    private func fetchAndMerge(into manifest: inout FetchManifest) async throws -> Profile {
-        let listing = try await store.list(service: options.service, window: options.window)
-        for skipped in listing.skipped { try skip("not a profile: \(skipped)", into: &manifest) }
-        guard !listing.profiles.isEmpty else {
-            throw FetchFailure("no profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription)")
-        }
+    /// Downloads (from the cache where it can) and decodes `objects`, `options.concurrency` at a
+    /// time; an object that cannot be fetched or decoded is skipped (fatal when strict).
+    private func download<Decoded: Sendable>(
+        _ objects: [StoredProfile], into manifest: inout FetchManifest, decode: @escaping @Sendable ([UInt8]) throws -> Decoded
+    ) async throws -> [String: (Decoded, [UInt8])] {
         let cache = options.cacheDirectory.map(DownloadCache.init)
         let store = self.store
-        var candidates = listing.profiles
-        var decoded: [String: (Profile, [UInt8])] = [:]
-        // Download and decode `options.concurrency` at a time.
-        try await withThrowingTaskGroup(of: (StoredProfile, Result<(Profile, [UInt8]), Error>, Bool).self) { group in
+        var decoded: [String: (Decoded, [UInt8])] = [:]
+        try await withThrowingTaskGroup(of: (StoredProfile, Result<(Decoded, [UInt8]), Error>, Bool).self) { group in
             var next = 0
             func start() {
-                let object = candidates[next]
+                let object = objects[next]
                 next += 1
                 group.addTask {
                     if let bytes = cache?.bytes(for: object, store: store.location) {
-                        return (object, Result { (try Profile(serialized: bytes), bytes) }, true)
+                        return (object, Result { (try decode(bytes), bytes) }, true)
                     }
                     do {
                         let bytes = try await store.get(object)
                         cache?.store(bytes, for: object, store: store.location)
-                        return (object, Result { (try Profile(serialized: bytes), bytes) }, false)
+                        return (object, Result { (try decode(bytes), bytes) }, false)
                     } catch {
                         return (object, .failure(error), false)
                     }
                 }
             }
-            while next < min(options.concurrency, candidates.count) { start() }
+            while next < min(options.concurrency, objects.count) { start() }
             var done = 0
             var bytesSoFar = 0
             while let (object, result, cached) = try await group.next() {
@@ -127,15 +142,28 @@ public struct ProfileFetcher: Sendable {
                 case .success(let value): decoded[object.key] = value
                 case .failure(let error): try skip("\(object.key): \(error)", into: &manifest)
                 }
-                report(.progress(done: done, total: candidates.count, bytes: bytesSoFar))
-                if next < candidates.count { start() }
+                report(.progress(done: done, total: objects.count, bytes: bytesSoFar))
+                if next < objects.count { start() }
             }
         }
-        candidates = candidates.filter { decoded[$0.key] != nil }
-        let chosen = options.selection.choose(from: candidates) { object in
+        return decoded
+    }
+
+    private func record(_ object: StoredProfile, bytes: [UInt8], into manifest: inout FetchManifest) {
+        manifest.objects.append(.init(
+            key: object.key, time: formatTimestamp(object.createdAt), size: bytes.count, sha256: hexString(SHA256.hash(bytes)), etag: object.etag))
+    }
+
+    /// Downloads the pprof objects and merges the chosen ones.
+    private func mergeSamples(_ objects: [StoredProfile], into manifest: inout FetchManifest) async throws -> Profile {
+        guard !objects.isEmpty else {
+            throw FetchFailure("no pprof profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription) (only instrumented ones)")
+        }
+        let decoded = try await download(objects, into: &manifest) { try Profile(serialized: $0) }
+        let chosen = options.selection.choose(from: objects.filter { decoded[$0.key] != nil }) { object in
             decoded[object.key].map { cpuTotal($0.0) } ?? -1
         }
-        guard !chosen.isEmpty else { throw FetchFailure("none of the \(listing.profiles.count) profiles in the window could be read") }
+        guard !chosen.isEmpty else { throw FetchFailure("none of the \(objects.count) profiles in the window could be read") }
         var merger = ProfileMerger()
         for object in chosen {
             let (profile, bytes) = decoded[object.key]!
@@ -143,12 +171,41 @@ public struct ProfileFetcher: Sendable {
                 try skip("\(error)", into: &manifest)
                 continue
             }
-            manifest.objects.append(.init(
-                key: object.key, time: formatTimestamp(object.createdAt), size: bytes.count, sha256: hexString(SHA256.hash(bytes)), etag: object.etag))
+            record(object, bytes: bytes, into: &manifest)
         }
         let merged = merger.finish()
         manifest.sampleTotals = zip(merged.sampleTypeNames(), merged.sampleTotals()).map { .init(type: $0, total: $1) }
         return merged
+    }
+
+    /// Downloads the instrumented objects and merges the chosen ones with the toolchain's
+    /// llvm-profdata (smoothed against swiftc's zero-count crash).
+    private func mergeInstrumented(_ objects: [StoredProfile], into manifest: inout FetchManifest) async throws -> [UInt8] {
+        let tool = try LLVMProfdata.locate(environment: options.environment)
+        // Counts carry no CPU total to rank by: cpu:N keeps the N largest.
+        let selection: ProfileSelection = if case .cpu(let n) = options.selection { .largest(n) } else { options.selection }
+        let chosen = selection.choose(from: objects)
+        let downloaded = try await download(chosen, into: &manifest) { bytes in
+            let kind = ProfileKind(detecting: bytes)
+            if kind == .llvmRaw {
+                do { _ = try RawProfileLayout(parsing: bytes, source: "") } catch let error as RawProfileLayout.Error { throw FetchFailure(error.problem) }
+            }
+            return kind
+        }
+        var inputs: [InstrumentedProfileMerge.Input] = []
+        for object in chosen {
+            guard let (kind, bytes) = downloaded[object.key] else { continue }
+            guard kind == object.kind else {
+                try skip("\(object.key): named \(object.kind.rawValue) but holds \(kind.rawValue)", into: &manifest)
+                continue
+            }
+            inputs.append(.init(source: object.key, bytes: bytes))
+            record(object, bytes: bytes, into: &manifest)
+        }
+        guard !inputs.isEmpty else { throw FetchFailure("none of the \(objects.count) instrumented profiles in the window could be read") }
+        let result = try InstrumentedProfileMerge.merge(inputs, sourceRoot: options.sourceRoot, tool: tool)
+        for warning in result.warnings { report(.warning(warning)) }
+        return result.profdata
     }
 
     /// An unusable object: a warning, or with `strict` the end of the fetch.

@@ -12,8 +12,9 @@ public enum FetchCommand: Command {
         options: StoreArguments.options + StoreArguments.windowOptions + [
             StoreArguments.selectOption,
             OptionSpec(["--go"], value: "FILE", help: "Write the merged profile for 'go build -pgo' here (e.g. default.pgo)."),
-            OptionSpec(["--llvm"], value: "FILE", help: "Write an LLVM sample profile (-profile-sample-use) for swiftc and clang here."),
+            OptionSpec(["--llvm"], value: "FILE", help: "Write an LLVM profile for swiftc and clang here: a sample profile (-profile-sample-use) from pprof objects, or a merged .profdata (-profile-use) when the window holds .profraw/.profdata objects."),
             OptionSpec(["--binary"], value: "BIN", help: "With --llvm: symbolize address-only profiles against this binary (by ELF build ID)."),
+            OptionSpec(["--source-root"], value: "DIR", help: "The build's source root (default: the current directory): instrumented profiles recorded from sources elsewhere are reported."),
             OptionSpec(["--flags"], value: "DIR", help: "Write compiler flags here: swiftpm-toolset.json, swiftc-args.txt, go.flags, clang.flags, pgo.env."),
             OptionSpec(["--manifest"], value: "FILE", help: "Write the manifest here (default: DIR/manifest.json, else OUT.manifest.json)."),
             OptionSpec(["--cache"], value: "DIR", help: "Download cache (default: $XDG_CACHE_HOME/swift-pgo or ~/.cache/swift-pgo; 'none' to disable)."),
@@ -27,8 +28,12 @@ public enum FetchCommand: Command {
             makes any failure an error. Running it again on the same objects gives byte-identical outputs and
             downloads nothing (the cache is keyed by store, key and ETag).
 
+            Instrumented profiles (.profraw from -profile-generate binaries, uploaded with pgo upload) are merged
+            by the llvm-profdata next to swiftc (PGO_LLVM_PROFDATA overrides it), with every counter raised by one
+            so that swiftc 6.3.1 does not crash on branches that never ran.
+
             .pgo.json holds the same settings (store, service, since, from, to, select, go, llvm, flags,
-            binary, manifest, cache, layout, endpoint, region, awsProfile, s3Addressing, timeout, strict); flags
+            binary, sourceRoot, manifest, cache, layout, endpoint, region, awsProfile, s3Addressing, timeout, strict); flags
             override it, and unknown keys are an error.
 
             \(StoreArguments.windowHelp)
@@ -56,6 +61,8 @@ public enum FetchCommand: Command {
         options.llvmOutput = arguments.value("--llvm").map(context.resolve)
         options.flagsDirectory = arguments.value("--flags").map(context.resolve)
         options.binary = arguments.value("--binary").map(context.resolve)
+        options.sourceRoot = context.resolve(arguments.value("--source-root") ?? ".")
+        options.environment = context.environment
         options.manifest = arguments.value("--manifest").map(context.resolve)
         options.strict = arguments.has("--strict")
         options.concurrency = try arguments.integer("--jobs", default: 8, range: 1...64)

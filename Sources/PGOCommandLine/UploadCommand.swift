@@ -1,4 +1,5 @@
 import Foundation
+import LLVMProfile
 import Pprof
 import ProfileStore
 
@@ -6,16 +7,17 @@ import ProfileStore
 public enum UploadCommand: Command {
     public static let spec = CommandSpec(
         name: "upload",
-        summary: "Upload pprof profiles to a store, after checking that each one is valid.",
+        summary: "Upload pprof profiles (or .profraw/.profdata) to a store, after checking that each one is valid.",
         positionals: "FILE...",
         options: StoreArguments.options + [
-            OptionSpec(["--at"], value: "TIME", help: "The profiles' time (default: each profile's own time_nanos, or now if unset)."),
+            OptionSpec(["--at"], value: "TIME", help: "The profiles' time (default: a pprof profile's own time_nanos, else the file's modification time)."),
             OptionSpec(["-j", "--jobs"], value: "N", help: "Uploads at once (default 8)."),
         ],
         discussion: """
-            Every file is read and validated first; if any is not a valid pprof profile, nothing is uploaded.
-            Raw (uncompressed) profiles are gzip-compressed before upload. Uploading the same profile again
-            writes the same key: no duplicate.
+            Every file is read and validated first; if any is not a valid profile, nothing is uploaded.
+            Raw (uncompressed) pprof profiles are gzip-compressed before upload. LLVM instrumentation profiles
+            (.profraw written by -profile-generate binaries, .profdata) are told apart by content and stored as
+            they are, for pgo fetch --llvm. Uploading the same profile again writes the same key: no duplicate.
 
             \(StoreArguments.windowHelp)
 
@@ -33,15 +35,25 @@ public enum UploadCommand: Command {
         // Check everything before sending anything.
         var uploads: [(file: String, bytes: [UInt8], time: Date)] = []
         var problems: [String] = []
-        let now = Date()
         for file in try context.expandInputs(arguments.positionals) {
             do {
-                let bytes = try ProfileFile.readBytes(context.resolve(file))
-                let profile: Profile
-                do { profile = try Profile(serialized: bytes) } catch { throw InputError(source: file, problem: error.description) }
-                let gzipped = Gzip.compressedIfNeeded(bytes)
-                let time = at ?? (profile.timeNanos > 0 ? Date(timeIntervalSince1970: Double(profile.timeNanos) / 1e9) : now)
-                uploads.append((file, gzipped, time))
+                let path = context.resolve(file)
+                let bytes = try ProfileFile.readBytes(path)
+                let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
+                switch ProfileKind(detecting: bytes) {
+                case .pprof:
+                    let profile: Profile
+                    do { profile = try Profile(serialized: bytes) } catch { throw InputError(source: file, problem: error.description) }
+                    let time = at ?? (profile.timeNanos > 0 ? Date(timeIntervalSince1970: Double(profile.timeNanos) / 1e9) : modified)
+                    uploads.append((file, Gzip.compressedIfNeeded(bytes), time))
+                case .llvmRaw:
+                    do { _ = try RawProfileLayout(parsing: bytes, source: file) } catch let error as RawProfileLayout.Error {
+                        throw InputError(source: file, problem: error.problem)
+                    }
+                    uploads.append((file, bytes, at ?? modified))
+                case .llvmIndexed:
+                    uploads.append((file, bytes, at ?? modified))
+                }
             } catch let error as InputError {
                 problems.append("  \(file): \(error.problem)")
             } catch {

@@ -6,28 +6,50 @@ import Testing
     let time = Date(unixMilliseconds: 1_732_000_000_123)
     let hash = "0123456789abcdef0123456789abcdef"
 
-    @Test func standardKeysSortByTimeAndCarryAHash() {
+    @Test func standardKeysSortByTimeAndCarryAHash() throws {
         let scheme = KeyScheme(layout: .standard, isObjectStore: true, prefix: "prod/eu")
-        let key = scheme.key(service: "api", createdAt: time, contentHash: hash)
+        let key = try scheme.key(service: "api", createdAt: time, contentHash: hash)
         #expect(key == "prod/eu/api/1732000000123-0123456789abcdef.pb.gz")
         #expect(scheme.parse(key: key, service: "api") == .profile(milliseconds: 1_732_000_000_123))
         // Zero-padding keeps lexicographic order equal to time order.
-        let early = scheme.key(service: "api", createdAt: Date(unixMilliseconds: 999), contentHash: hash)
+        let early = try scheme.key(service: "api", createdAt: Date(unixMilliseconds: 999), contentHash: hash)
         #expect(early == "prod/eu/api/0000000000999-0123456789abcdef.pb.gz")
         #expect(early < key)
         #expect(scheme.startAfter(service: "api", from: time) == "prod/eu/api/1732000000123")
         #expect(scheme.startAfter(service: "api", from: time)! < key)
     }
 
-    @Test func pgolibKeysMatchWhatPgolibWrites() {
+    @Test func instrumentationProfilesKeepTheirKindInTheKey() throws {
+        let scheme = KeyScheme(layout: .standard, isObjectStore: false, prefix: "")
+        for kind in ProfileKind.allCases {
+            let key = try scheme.key(service: "api", createdAt: time, contentHash: hash, kind: kind)
+            #expect(key == "api/1732000000123-0123456789abcdef" + kind.fileExtension)
+            #expect(scheme.parse(key: key, service: "api") == .profile(milliseconds: 1_732_000_000_123))
+            #expect(StoredProfile(key: key, service: "api", createdAt: time, size: 1).kind == kind)
+        }
+        #expect(throws: StoreError.self) {
+            try KeyScheme(layout: .pgolib, isObjectStore: false, prefix: "").key(service: "api", createdAt: time, contentHash: hash, kind: .llvmRaw)
+        }
+    }
+
+    @Test func kindsAreDetectedByMagicNumber() {
+        let raw: [UInt8] = [0x81, 0x72, 0x66, 0x6f, 0x72, 0x70, 0x6c, 0xff, 10, 0, 0, 0, 0, 0, 0, 0]
+        let indexed: [UInt8] = [0xff, 0x6c, 0x70, 0x72, 0x6f, 0x66, 0x69, 0x81, 12, 0, 0, 0, 0, 0, 0, 0]
+        #expect(ProfileKind(detecting: raw) == .llvmRaw)
+        #expect(ProfileKind(detecting: indexed) == .llvmIndexed)
+        #expect(ProfileKind(detecting: [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0]) == .pprof)
+        #expect(ProfileKind(detecting: Array(raw.prefix(7))) == .pprof)
+    }
+
+    @Test func pgolibKeysMatchWhatPgolibWrites() throws {
         // pgolib's S3 client: keyPrefix + MakeFilename(keyPrefix, t), keyPrefix ending in "/".
         let s3 = KeyScheme(layout: .pgolib, isObjectStore: true, prefix: "profile")
-        let key = s3.key(service: "ignored", createdAt: time, contentHash: hash)
+        let key = try s3.key(service: "ignored", createdAt: time, contentHash: hash)
         #expect(key == "profile/profile/-1732000000123.pprof")
         #expect(s3.parse(key: key, service: "anything") == .profile(milliseconds: 1_732_000_000_123))
         // Its local directory: DIR/APP-MILLIS.pprof.
         let local = KeyScheme(layout: .pgolib, isObjectStore: false, prefix: "")
-        #expect(local.key(service: "api", createdAt: time, contentHash: hash) == "api-1732000000123.pprof")
+        #expect(try local.key(service: "api", createdAt: time, contentHash: hash) == "api-1732000000123.pprof")
         #expect(local.parse(key: "api-v2-1732000000123.pprof", service: "api") != .profile(milliseconds: 1_732_000_000_123))
     }
 

@@ -22,7 +22,7 @@ public struct LocalDirectoryStore: ProfileStore {
     @discardableResult
     public func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
         try KeyScheme.validate(service: service)
-        let key = scheme.key(service: service, createdAt: createdAt, contentHash: hexString(SHA256.hash(profile)))
+        let key = try scheme.key(service: service, createdAt: createdAt, contentHash: hexString(SHA256.hash(profile)), kind: ProfileKind(detecting: profile))
         let target = path(key)
         let directory = (target as NSString).deletingLastPathComponent
         do {

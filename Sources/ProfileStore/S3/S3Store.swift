@@ -24,7 +24,7 @@ public struct S3Store: ProfileStore {
     @discardableResult
     public func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
         try KeyScheme.validate(service: service)
-        let key = scheme.key(service: service, createdAt: createdAt, contentHash: hexString(SHA256.hash(profile)))
+        let key = try scheme.key(service: service, createdAt: createdAt, contentHash: hexString(SHA256.hash(profile)), kind: ProfileKind(detecting: profile))
         let etag = try await client.putObject(key: key, body: profile)
         return StoredProfile(key: key, service: service, createdAt: Date(unixMilliseconds: createdAt.unixMilliseconds), size: profile.count, etag: etag)
     }

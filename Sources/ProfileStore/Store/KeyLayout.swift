@@ -6,7 +6,7 @@ public enum KeyLayout: String, Sendable, CaseIterable {
     /// 13 digits so that keys sort by time and a window is listed from its start with S3's
     /// `start-after`; then 16 hex digits of the content's SHA-256, so two replicas saving in the
     /// same millisecond never overwrite each other and saving the same profile twice does not
-    /// make a duplicate.
+    /// make a duplicate. Instrumentation profiles end in `.profraw` or `.profdata` instead.
     case standard = "swift-pgo"
     /// snowmerak/pgolib's names: `DIR/APP-MILLIS.pprof` locally, and on S3 `P/P/-MILLIS.pprof`
     /// for prefix P (pgolib passes the prefix where it meant the app name, so the service is not
@@ -21,7 +21,6 @@ struct KeyScheme: Sendable {
     /// The S3 key prefix, without a trailing slash; empty for none. Unused locally.
     let prefix: String
 
-    static let extensionStandard = ".pb.gz"
     static let extensionPgolib = ".pprof"
 
     /// Services become path components, so they must be one.
@@ -38,12 +37,14 @@ struct KeyScheme: Sendable {
     /// pgolib's S3 key prefix: its configured prefix with a trailing slash.
     private var pgolibKeyPrefix: String { prefix.hasSuffix("/") ? prefix : prefix + "/" }
 
-    func key(service: String, createdAt: Date, contentHash: String) -> String {
+    /// The key for an object of `kind`; pgolib's layout holds pprof only.
+    func key(service: String, createdAt: Date, contentHash: String, kind: ProfileKind = .pprof) throws -> String {
         let millis = createdAt.unixMilliseconds
         switch layout {
         case .standard:
-            return "\(prefixPath)\(service)/\(padded(millis))-\(contentHash.prefix(16))\(Self.extensionStandard)"
+            return "\(prefixPath)\(service)/\(padded(millis))-\(contentHash.prefix(16))\(kind.fileExtension)"
         case .pgolib:
+            guard kind == .pprof else { throw StoreError("pgolib's layout holds pprof profiles only; store \(kind.rawValue) files with the swift-pgo layout") }
             return isObjectStore
                 ? "\(pgolibKeyPrefix)\(pgolibKeyPrefix)-\(millis)\(Self.extensionPgolib)"
                 : "\(service)-\(millis)\(Self.extensionPgolib)"
@@ -79,15 +80,15 @@ struct KeyScheme: Sendable {
         let name = key.dropFirst(listPrefix.count)
         switch layout {
         case .standard:
-            guard name.hasSuffix(Self.extensionStandard) else {
-                return .notAProfile(reason: "not named TIME-HASH\(Self.extensionStandard) (the swift-pgo layout; use --layout pgolib for pgolib's)")
+            guard let kind = ProfileKind.allCases.first(where: { name.hasSuffix($0.fileExtension) }) else {
+                return .notAProfile(reason: "not named TIME-HASH.pb.gz, .profraw or .profdata (the swift-pgo layout; use --layout pgolib for pgolib's)")
             }
-            let stem = name.dropLast(Self.extensionStandard.count)
+            let stem = name.dropLast(kind.fileExtension.count)
             let parts = stem.split(separator: "-", omittingEmptySubsequences: false)
             guard parts.count == 2, parts[0].count == 13, let millis = Int64(parts[0]),
                   parts[1].count == 16, parts[1].allSatisfy(\.isHexDigit)
             else {
-                return .notAProfile(reason: "not named TIME-HASH\(Self.extensionStandard) with a 13-digit millisecond time and a 16-digit hash")
+                return .notAProfile(reason: "not named TIME-HASH\(kind.fileExtension) with a 13-digit millisecond time and a 16-digit hash")
             }
             return .profile(milliseconds: millis)
         case .pgolib:

@@ -10,7 +10,8 @@ public protocol ProfileStore: Sendable {
     /// A description for messages: the URL without credentials.
     var location: String { get }
 
-    /// Stores `profile` (gzip pprof bytes) for `service` at `createdAt`. Saving the same bytes at
+    /// Stores `profile` (gzip pprof, or an LLVM `.profraw`/`.profdata`, told apart by content) for
+    /// `service` at `createdAt`. Saving the same bytes at
     /// the same time again is idempotent: it does not create a duplicate.
     @discardableResult
     func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile
