@@ -1,3 +1,4 @@
+import Foundation
 import Pprof
 
 /// What the conversion had to leave out, so it can be reported rather than silently lost.
@@ -13,13 +14,29 @@ public struct ConversionReport: Equatable, Sendable {
     }
 }
 
+/// Base discriminators by location ID, one per line of the location (innermost first): what a
+/// symbolizer knows and pprof cannot hold. Locations without an entry have discriminator 0.
+public typealias LineDiscriminators = [UInt64: [Int]]
+
 extension SampleProfile {
+    /// Converts a merged CPU profile, first symbolizing it against `binary` when one is given:
+    /// the one path from pprof to a sample profile, for `pgo convert` and `pgo fetch`.
+    public init(converting profile: Profile, symbolizingAgainst binary: String?, report: inout ConversionReport,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard let binary else {
+            self.init(converting: profile, report: &report)
+            return
+        }
+        let symbolized = try Symbolization.symbolize(profile, binary: binary, symbolizer: try Symbolization.locateSymbolizer(environment: environment))
+        self.init(converting: symbolized.profile, discriminators: symbolized.discriminators, report: &report)
+    }
+
     /// Converts a CPU profile: each sample's count goes to its leaf line, nested inside the
     /// callsites of the functions inlined there; each caller frame records a call to its callee
     /// (a call target, with the same count on the call line), and the callee's head samples
     /// count those calls. Names are linkage names (`system_name`, else `name`) as the compiler
     /// needs, and lines become offsets from each function's start line.
-    public init(converting profile: Profile, report: inout ConversionReport) {
+    public init(converting profile: Profile, discriminators: LineDiscriminators = [:], report: inout ConversionReport) {
         self.init()
         let valueIndex = profile.sampleTypes.firstIndex {
             profile.string($0.type) == "samples" && profile.string($0.unit) == "count"
@@ -28,9 +45,9 @@ extension SampleProfile {
         let functions = Dictionary(uniqueKeysWithValues: profile.functions.map { ($0.id, $0) })
 
         /// A frame: function linkage name and line location in it, or nil when unusable.
-        func frame(_ line: Line) -> (name: String, location: LineLocation)? {
+        func frame(_ line: Line, discriminator: Int) -> (name: String, location: LineLocation)? {
             guard let function = functions[line.functionID], function.startLine > 0, line.line >= function.startLine else { return nil }
-            return (profile.linkageName(of: function), LineLocation(offset: Int(line.line - function.startLine)))
+            return (profile.linkageName(of: function), LineLocation(offset: Int(line.line - function.startLine), discriminator: discriminator))
         }
 
         for sample in profile.samples where valueIndex < sample.values.count && sample.values[valueIndex] > 0 {
@@ -43,7 +60,10 @@ extension SampleProfile {
                     continue
                 }
                 // Lines are innermost first; the last is the function the code physically lives in.
-                let frames = location.lines.map(frame)
+                let bases = discriminators[id]
+                let frames = location.lines.enumerated().map { index, line in
+                    frame(line, discriminator: bases.flatMap { index < $0.count ? $0[index] : nil } ?? 0)
+                }
                 if frames.contains(where: { $0 == nil }) {
                     report.framesWithoutStartLine += 1
                     callee = nil

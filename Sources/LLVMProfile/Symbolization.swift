@@ -4,16 +4,23 @@ import Pprof
 /// Symbolizes a profile's addresses against the exact binary with the toolchain's
 /// llvm-symbolizer: for continuous profilers that send only addresses, short names or start
 /// lines that cannot be trusted.
+/// A symbolized profile, with the base discriminators of its symbolized lines.
+public struct SymbolizedProfile: Sendable {
+    public var profile: Profile
+    public var discriminators: LineDiscriminators
+}
+
 public enum Symbolization {
     public struct Error: Swift.Error, CustomStringConvertible, Sendable {
         public var description: String
     }
 
     /// Replaces the lines of every location in the binary's mapping with what llvm-symbolizer
-    /// reports (linkage names, start lines, inline frames innermost first). The mapping is
+    /// reports (linkage names, start lines, inline frames innermost first), and gives the base
+    /// discriminators of those lines on the side (pprof has no field for them). The mapping is
     /// chosen by the binary's ELF build ID; a profile whose mappings carry other build IDs is an
     /// error that shows both.
-    public static func symbolize(_ profile: Profile, binary: String, symbolizer: String) throws -> Profile {
+    public static func symbolize(_ profile: Profile, binary: String, symbolizer: String) throws -> SymbolizedProfile {
         let binaryID = try ELFBuildID.read(binary)
         let withIDs = profile.mappings.filter { !profile.string($0.buildID).isEmpty }
         let mapping: Mapping
@@ -55,21 +62,24 @@ public enum Symbolization {
         let oldFunctions = Dictionary(result.functions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         result.functions = []
         let replaced = Dictionary(uniqueKeysWithValues: zip(inMapping.map(\.id), frames))
+        var discriminators: LineDiscriminators = [:]
         for index in result.locations.indices {
             if let symbolized = replaced[result.locations[index].id] {
                 result.locations[index].lines = symbolized.map { Line(functionID: function($0), line: Int64($0.line)) }
+                let bases = symbolized.map { Int(Discriminator.base(ofEncoded: $0.discriminator)) }
+                if bases.contains(where: { $0 != 0 }) { discriminators[result.locations[index].id] = bases }
             } else {
                 // Locations of other mappings keep their lines, re-pointed at re-added functions.
                 result.locations[index].lines = result.locations[index].lines.compactMap { line in
                     guard let old = oldFunctions[line.functionID] else { return nil }
                     let frame = Frame(name: profile.linkageName(of: old),
-                                      file: profile.string(old.filename), line: Int(line.line), startLine: Int(old.startLine))
+                                      file: profile.string(old.filename), line: Int(line.line), startLine: Int(old.startLine), discriminator: 0)
                     return Line(functionID: function(frame), line: line.line)
                 }
             }
         }
         try result.validate()
-        return result
+        return SymbolizedProfile(profile: result, discriminators: discriminators)
     }
 
     /// The llvm-symbolizer next to the swiftc in use, or an error saying how to get one.
@@ -85,8 +95,21 @@ public enum Symbolization {
         var file: String
         var line: Int
         var startLine: Int
+        /// As encoded in the line table (see `Discriminator`).
+        var discriminator: UInt32
         enum CodingKeys: String, CodingKey {
-            case name = "FunctionName", file = "FileName", line = "Line", startLine = "StartLine"
+            case name = "FunctionName", file = "FileName", line = "Line", startLine = "StartLine", discriminator = "Discriminator"
+        }
+        init(name: String, file: String, line: Int, startLine: Int, discriminator: UInt32) {
+            (self.name, self.file, self.line, self.startLine, self.discriminator) = (name, file, line, startLine, discriminator)
+        }
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            file = try container.decode(String.self, forKey: .file)
+            line = try container.decode(Int.self, forKey: .line)
+            startLine = try container.decode(Int.self, forKey: .startLine)
+            discriminator = try container.decodeIfPresent(UInt32.self, forKey: .discriminator) ?? 0
         }
     }
 

@@ -63,11 +63,10 @@ public struct ProfileFetcher: Sendable {
                     flags.goProfile = output
                 }
                 if let path = options.llvmOutput, !llvmFromInstrumented {
-                    let symbolized = try options.binary.map {
-                        try Symbolization.symbolize(merged, binary: $0, symbolizer: try Symbolization.locateSymbolizer())
-                    } ?? merged
                     var conversion = ConversionReport()
-                    let text = try SampleProfile(converting: symbolized, report: &conversion).validatedText()
+                    let text = try SampleProfile(
+                        converting: merged, symbolizingAgainst: options.binary, report: &conversion, environment: options.environment
+                    ).validatedText()
                     flags.llvmSampleProfile = try write(Array(text.utf8), to: path, kind: "llvm-sample", into: &manifest)
                 }
             }

@@ -58,12 +58,12 @@ import Pprof
 
         let symbolized = try Symbolization.symbolize(
             addressOnlyProfile(buildID: buildID, classify: classify, base: base), binary: binary, symbolizer: symbolizer)
-        let line = try #require(symbolized.locations.first?.lines.last)
-        let function = try #require(symbolized.functions.first { $0.id == line.functionID })
-        #expect(symbolized.string(function.systemName) == "$s1W8classifyyS2iF")
+        let line = try #require(symbolized.profile.locations.first?.lines.last)
+        let function = try #require(symbolized.profile.functions.first { $0.id == line.functionID })
+        #expect(symbolized.profile.string(function.systemName) == "$s1W8classifyyS2iF")
         #expect(function.startLine == 2)
         var report = ConversionReport()
-        let text = try SampleProfile(converting: symbolized, report: &report).validatedText()
+        let text = try SampleProfile(converting: symbolized.profile, discriminators: symbolized.discriminators, report: &report).validatedText()
         #expect(text.hasPrefix("$s1W8classifyyS2iF:10:0\n"))
 
         let error = #expect(throws: Symbolization.Error.self) {
@@ -72,5 +72,83 @@ import Pprof
         }
         #expect(error?.description.contains(buildID) == true)
         #expect(error?.description.contains("0123abcd") == true)
+    }
+
+    /// With `-debug-info-for-profiling`, blocks that share a line get discriminators; the
+    /// profile must carry their base values, as the compiler matches them.
+    @Test func discriminatorsAreDecodedToTheirBaseValues() throws {
+        guard let symbolizer = Toolchain.tool("llvm-symbolizer") else {
+            Issue.record("llvm-symbolizer not found next to swiftc")
+            return
+        }
+        let directory = NSTemporaryDirectory() + "pgo-discriminator-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+            @inline(never)
+            func mix(_ n: Int) -> Int {
+                var a = 0, b = 0
+                for i in 0..<n { if i % 3 == 0 { a &+= i } else if i % 5 == 0 { b &+= 2 } else { a ^= b } }
+                return a &+ b
+            }
+            print(mix(CommandLine.arguments.count * 1000))
+
+            """.write(toFile: directory + "/d.swift", atomically: true, encoding: .utf8)
+        let swiftc = try #require(Toolchain.swiftc())
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: swiftc)
+        process.arguments = ["-O", "-g", "-debug-info-for-profiling", "-module-name", "D", directory + "/d.swift", "-o", directory + "/d"]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        let binary = directory + "/d"
+        let mix = try address(of: "$s1D3mixyS2iF", in: binary)
+
+        // One sample at every byte of the function's first 128 bytes, as a sampler would hit them.
+        var p = Profile()
+        p.stringTable = ["", "samples", "count", binary, try #require(try ELFBuildID.read(binary))]
+        p.sampleTypes = [ValueType(type: 1, unit: 2)]
+        p.mappings = [Mapping(id: 1, memoryStart: 0, memoryLimit: 0x100000, filename: 3, buildID: 4)]
+        let segments = try ELFFile(path: binary)
+        let offsets = try (0..<128).map { try fileOffset(ofVirtualAddress: mix + UInt64($0), in: segments) }
+        p.locations = offsets.enumerated().map { Location(id: UInt64($0 + 1), mappingID: 1, address: $1) }
+        p.samples = p.locations.map { Sample(locationIDs: [$0.id], values: [1]) }
+        let symbolized = try Symbolization.symbolize(p, binary: binary, symbolizer: symbolizer)
+
+        // The decoding agrees with the raw values llvm-symbolizer reports: 2, 4, 6... for bases 1, 2, 3...
+        let raw = try Symbolization.run(symbolizer, binary: binary, addresses: (0..<128).map { mix + UInt64($0) })
+        var bases = Set<Int>()
+        for (index, frames) in raw.enumerated() {
+            let expected = frames.map { $0.discriminator % 2 == 0 ? Int($0.discriminator / 2) : 0 }
+            #expect(symbolized.discriminators[UInt64(index + 1)] ?? Array(repeating: 0, count: frames.count) == expected)
+            bases.formUnion(expected)
+        }
+        #expect(bases.count >= 3, "the loop line should have several discriminated blocks: \(bases)")
+
+        var report = ConversionReport()
+        let sampleProfile = SampleProfile(converting: symbolized.profile, discriminators: symbolized.discriminators, report: &report)
+        let function = try #require(sampleProfile.functions["$s1D3mixyS2iF"])
+        let loopLine = Set(function.bodySamples.keys.filter { $0.offset == 2 }.map(\.discriminator))
+        #expect(loopLine.count >= 3)
+        #expect(loopLine.allSatisfy { $0 < 32 })
+        let text = try sampleProfile.validatedText()
+        #expect(text.contains(" 2.1: ") || text.contains(" 2.2: "))
+    }
+
+    @Test func discriminatorComponentsDecode() {
+        #expect(Discriminator.base(ofEncoded: 0) == 0)
+        #expect(Discriminator.base(ofEncoded: 2) == 1)
+        #expect(Discriminator.base(ofEncoded: 10) == 5)
+        #expect(Discriminator.base(ofEncoded: 3) == 0)  // low bit set: no base component
+        // Base 40 takes the long form: bit 5 set, the rest shifted up by one.
+        #expect(Discriminator.base(ofEncoded: 208) == 40)
+        // A duplication factor packed above the base does not change it.
+        #expect(Discriminator.base(ofEncoded: 2 | (4 << 6)) == 1)
+    }
+
+    /// The file offset of a virtual address, through the PT_LOAD segment that holds it.
+    func fileOffset(ofVirtualAddress address: UInt64, in file: ELFFile) throws -> UInt64 {
+        let segment = try #require(file.segments.first { address >= $0.virtualAddress && address < $0.virtualAddress + $0.memorySize })
+        return address - segment.virtualAddress + segment.offset
     }
 }
