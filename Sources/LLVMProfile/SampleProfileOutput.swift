@@ -6,7 +6,44 @@ public struct SampleProfileValidationError: Error, CustomStringConvertible, Send
     public var description: String
 }
 
+/// How a sample profile is encoded on disk; swiftc (`-profile-sample-use`) reads both.
+public enum SampleProfileEncoding: String, CaseIterable, Sendable {
+    /// Line-oriented text: readable, diffable.
+    case text
+    /// LLVM's extensible binary format: smaller, and carries a precomputed profile summary.
+    case extbinary
+}
+
 extension SampleProfile {
+    /// The bytes to write in `format`, checked first: our reader must read them back to the same
+    /// profile (for extbinary: the same `canonical()` model and the summary computed from it),
+    /// and the toolchain's `llvm-profdata show --sample` (when found next to swiftc) must accept
+    /// them. swiftc silently ignores a malformed profile, so nothing unchecked is handed to it.
+    public func validatedBytes(format: SampleProfileEncoding, llvmProfdata: String? = Toolchain.tool("llvm-profdata")) throws -> [UInt8] {
+        switch format {
+        case .text:
+            return Array(try validatedText(llvmProfdata: llvmProfdata).utf8)
+        case .extbinary:
+            let expected = try canonical()
+            guard !expected.functions.isEmpty else {
+                throw SampleProfileValidationError(description: "the profile has no samples with line information to convert")
+            }
+            let bytes = try extBinaryFormat()
+            let reread: (profile: SampleProfile, summary: SampleProfileSummary?)
+            do { reread = try SampleProfile.readExtBinary(bytes) } catch {
+                throw SampleProfileValidationError(description: "our reader rejects the written extbinary profile: \(error)")
+            }
+            guard reread.profile == expected else {
+                throw SampleProfileValidationError(description: "the written extbinary profile does not read back the same")
+            }
+            guard reread.summary == SampleProfileSummary(of: expected) else {
+                throw SampleProfileValidationError(description: "the written extbinary profile's summary does not match its samples")
+            }
+            if let llvmProfdata { try Self.check(bytes, with: llvmProfdata) }
+            return bytes
+        }
+    }
+
     /// The text to write, checked first: our reader must read it back to the same profile, and
     /// the toolchain's `llvm-profdata show --sample` (when found next to swiftc) must accept it.
     /// swiftc silently ignores a malformed profile, so nothing unchecked is handed to it.
@@ -22,13 +59,13 @@ extension SampleProfile {
         guard reread.textFormat() == text else {
             throw SampleProfileValidationError(description: "the written profile does not read back the same")
         }
-        if let llvmProfdata { try Self.check(text, with: llvmProfdata) }
+        if let llvmProfdata { try Self.check(Array(text.utf8), with: llvmProfdata) }
         return text
     }
 
-    private static func check(_ text: String, with llvmProfdata: String) throws {
+    private static func check(_ bytes: [UInt8], with llvmProfdata: String) throws {
         let path = NSTemporaryDirectory() + "pgo-check-" + UUID().uuidString + ".prof"
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: llvmProfdata)

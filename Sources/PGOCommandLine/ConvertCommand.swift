@@ -10,7 +10,7 @@ public enum ConvertCommand: Command {
         positionals: "FILE|DIR...",
         options: [
             OptionSpec(["--to"], value: "FORMAT", help: "Output kind: llvm-sample (the default and, for now, the only one)."),
-            OptionSpec(["--format"], value: "ENCODING", help: "text (default). extbinary is not available yet."),
+            OptionSpec(["--format"], value: "ENCODING", help: "text (the default) or extbinary (LLVM's extensible binary format: smaller, with the profile summary)."),
             OptionSpec(["-o", "--output"], value: "OUT", help: "Where to write the sample profile. Required."),
             OptionSpec(["--binary"], value: "BIN", help: "Symbolize addresses against this binary (matched by ELF build ID) with llvm-symbolizer."),
         ],
@@ -20,6 +20,8 @@ public enum ConvertCommand: Command {
             targets and the callee's head samples; names are linkage (mangled) names. The output is read back by
             our reader and checked with the toolchain's llvm-profdata (next to swiftc) before it is written:
             swiftc silently ignores a malformed profile. Frames without a start line are left out and counted.
+            swiftc reads both encodings with -profile-sample-use; extbinary also stores the profile summary
+            (hot/cold thresholds) as llvm-profdata computes it.
 
             Example:
               pgo convert -o app.prof profiles/ && swiftc -O -profile-sample-use=app.prof ...
@@ -28,19 +30,17 @@ public enum ConvertCommand: Command {
     public static func run(_ arguments: ParsedArguments, context: CommandContext) async throws {
         guard let output = arguments.value("--output") else { throw UsageError("missing -o OUT") }
         if let to = arguments.value("--to"), to != "llvm-sample" { throw UsageError("unknown --to '\(to)' (known: llvm-sample)") }
-        if let format = arguments.value("--format"), format != "text" {
-            throw UsageError(format == "extbinary" ? "--format extbinary is not available yet; use text" : "unknown --format '\(format)' (known: text)")
+        let formatName = arguments.value("--format") ?? SampleProfileEncoding.text.rawValue
+        guard let format = SampleProfileEncoding(rawValue: formatName) else {
+            throw UsageError("unknown --format '\(formatName)' (known: \(SampleProfileEncoding.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard !arguments.positionals.isEmpty else { throw UsageError("no input profiles given") }
         let report = try mergeProfiles(try context.profileSources(arguments.positionals))
-        var merged = report.profile
-        if let binary = arguments.value("--binary") {
-            merged = try Symbolization.symbolize(merged, binary: context.resolve(binary), symbolizer: try Symbolization.locateSymbolizer())
-        }
         var conversion = ConversionReport()
-        let profile = SampleProfile(converting: merged, report: &conversion)
-        let text = try profile.validatedText()
-        try context.writeBinary(Array(text.utf8), to: output)
+        let profile = try SampleProfile(
+            converting: report.profile, symbolizingAgainst: arguments.value("--binary").map(context.resolve), report: &conversion,
+            environment: context.environment)
+        try context.writeBinary(try profile.validatedBytes(format: format), to: output)
         if conversion.framesWithoutStartLine > 0 || conversion.samplesWithoutLines > 0 {
             context.warn("left out \(conversion.framesWithoutStartLine) frames without a start line and \(conversion.samplesWithoutLines) samples without line information")
         }

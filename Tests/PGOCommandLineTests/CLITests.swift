@@ -119,7 +119,7 @@ func temporaryDirectory() throws -> String {
         #expect(output.stderr.contains("converted 2 profiles into"))
         let text = try String(contentsOfFile: directory + "/app.prof", encoding: .utf8)
         #expect(text.split(separator: "\n").first?.split(separator: ":").count == 3)
-        #expect(await pgo(["convert", "--format", "extbinary", "-o", "x", "profiles/small-1.pb.gz"]).status == 2)
+        #expect(await pgo(["convert", "--format", "binary", "-o", "x", "profiles/small-1.pb.gz"]).status == 2)
         #expect(await pgo(["convert", "-o", directory + "/bad.prof", "malformed/garbage.bin"]).status == 1)
         #expect(!FileManager.default.fileExists(atPath: directory + "/bad.prof"))
     }
