@@ -3,7 +3,7 @@
 # ("  ADDRESS|SYMBOL|OFFSET|DSO", '-' where perf printed [unknown] or nothing).
 import re, sys
 header = re.compile(r"^\s*(.+?)\s+(\d+)(?:/(\d+))?\s+(?:\[(\d+)\]\s+)?(\d+)\.(\d+):\s+(?:(\d+)\s+)?(\S+):\s*(.*)$")
-frame = re.compile(r"^\s*([0-9a-f]+)\s+(.*?)\s*\((.*)\)$")
+frame = re.compile(r"^\s*([0-9a-f]+)\s+(.*?)\s*\(([^()]*)\)$")
 def show(text):
     m = frame.match(text)
     address, symbol, dso = int(m.group(1), 16), m.group(2), m.group(3)

@@ -33,6 +33,14 @@ public struct ELFFile: Sendable {
     /// Defined function-like symbols (FUNC, IFUNC, NOTYPE) by name; local symbols may repeat a name.
     public var symbols: [String: [Symbol]]
 
+    /// An ELF description from its parts, for tests.
+    init(path: String, buildID: String?, segments: [Segment], symbols: [Symbol]) {
+        self.path = path
+        self.buildID = buildID
+        self.segments = segments
+        self.symbols = Dictionary(grouping: symbols, by: \.name)
+    }
+
     public init(path: String) throws {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
             throw Error(description: "\(path): cannot read")
