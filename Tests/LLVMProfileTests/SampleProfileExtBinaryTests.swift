@@ -128,7 +128,10 @@ import Pprof
         for (name, model) in [("hand-made", Self.handMade())] + (try Self.fixtureModels()) {
             let expected = try model.canonical()
             try model.textFormat().write(toFile: directory + "/\(name).txt", atomically: true, encoding: .utf8)
-            for extra in [[], ["--compress-all-sections"]] {
+            let symbols = directory + "/symbols.txt"
+            try "cold_function\nmain\n".write(toFile: symbols, atomically: true, encoding: .utf8)
+            // llvm-profdata's layouts and optional sections must all read back the same.
+            for extra in [[], ["--compress-all-sections"], ["--split-layout"], ["--gen-partial-profile"], ["--prof-sym-list=\(symbols)"]] {
                 let out = directory + "/\(name)-llvm.extbin"
                 let merge = try Self.run(profdata, ["merge", "--sample", "--extbinary"] + extra + [directory + "/\(name).txt", "-o", out])
                 #expect(merge.status == 0, "\(name): \(merge.errors)")
@@ -152,6 +155,21 @@ import Pprof
                     }
                 }
             }
+        }
+    }
+
+    @Test func md5NamesAreRefusedWithAClearError() throws {
+        let profdata = try Self.profdata()
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.handMade().textFormat().write(toFile: directory + "/in.txt", atomically: true, encoding: .utf8)
+        let merge = try Self.run(profdata, ["merge", "--sample", "--extbinary", "--use-md5", directory + "/in.txt", "-o", directory + "/md5.extbin"])
+        #expect(merge.status == 0, "\(merge.errors)")
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/md5.extbin")))
+        #expect {
+            try SampleProfile(extBinary: bytes)
+        } throws: { error in
+            (error as? SampleProfileBinaryFormatError)?.problem.contains("MD5") == true
         }
     }
 
