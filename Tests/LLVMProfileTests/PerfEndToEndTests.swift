@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+import Pprof
+@testable import LLVMProfile
+
+/// Runs a program to completion; output goes to files, so large outputs cannot fill a pipe.
+func runTool(_ executable: String, _ arguments: [String], stdout: String? = nil, in directory: String) throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let errorPath = directory + "/stderr-" + UUID().uuidString
+    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+    if let stdout { _ = FileManager.default.createFile(atPath: stdout, contents: nil) }
+    let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+    let outputHandle = try stdout.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }
+    process.standardError = errorHandle
+    process.standardOutput = outputHandle ?? FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    try errorHandle.close()
+    try outputHandle?.close()
+    return (process.terminationStatus, (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+}
+
+/// Linux perf, which these tests run for real. Missing perf skips them with a loud message,
+/// unless PGO_REQUIRE_PEERS=1 (CI): then it is a failure.
+enum LinuxPerf {
+    static let path: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["PERF"], !explicit.isEmpty { return FileManager.default.isExecutableFile(atPath: explicit) ? explicit : nil }
+        for directory in (environment["PATH"] ?? "").split(separator: ":") + ["/usr/bin"] {
+            if FileManager.default.isExecutableFile(atPath: "\(directory)/perf") { return "\(directory)/perf" }
+        }
+        return nil
+    }()
+
+    static func required() -> String? {
+        if let path { return path }
+        if ProcessInfo.processInfo.environment["PGO_REQUIRE_PEERS"] == "1" {
+            Issue.record("perf is required (PGO_REQUIRE_PEERS=1) but neither PERF nor PATH has it: install Debian's linux-perf")
+            return nil
+        }
+        let bar = String(repeating: "!", count: 100)
+        FileHandle.standardError.write(Data("""
+
+            \(bar)
+            !!! PERF IS NOT AVAILABLE: the `pgo import --perf-script` end-to-end tests are NOT RUN.
+            !!! Install it (Debian: apt-get install linux-perf) or set PERF=/path/to/perf.
+            !!! Set PGO_REQUIRE_PEERS=1 to make this a test failure instead.
+            \(bar)
+
+            """.utf8))
+        return nil
+    }
+}
+
+/// From a real perf capture of a freshly built Swift program to swiftc applying the profile.
+@Suite struct PerfEndToEndTests {
+    static let workload = "\(perfFixtures)/workload.swift"
+
+    func temporaryDirectory() throws -> String {
+        let directory = NSTemporaryDirectory() + "pgo-perf-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// swiftc's AppliedSamples remarks as (function, line).
+    func appliedSamples(in record: String) -> [(function: String, line: Int)] {
+        let yaml = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
+        return yaml.components(separatedBy: "--- ").compactMap { remark in
+            guard remark.contains("Name:") && remark.contains("AppliedSamples") else { return nil }
+            let flat = remark.replacingOccurrences(of: "\n", with: " ")
+            guard let lineRange = flat.range(of: #"Line: *[0-9]+"#, options: .regularExpression),
+                  let functionRange = flat.range(of: #"Function: *'?[^' ]+"#, options: .regularExpression) else { return nil }
+            let line = Int(flat[lineRange].filter(\.isNumber)) ?? 0
+            let function = flat[functionRange].dropFirst("Function:".count).trimmingCharacters(in: CharacterSet(charactersIn: " '"))
+            return (function, line)
+        }
+    }
+
+    @Test(arguments: ["default linker", "lld"])
+    func perfCaptureToAppliedSamples(linker: String) throws {
+        guard let perf = LinuxPerf.required() else { return }
+        let swiftc = try #require(Toolchain.swiftc())
+        let symbolizer = try Symbolization.locateSymbolizer()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let flags = ["-O", "-g", "-debug-info-for-profiling", "-module-name", "W", "-parse-as-library", Self.workload]
+
+        let build = try runTool(swiftc, flags + ["-o", directory + "/w"] + (linker == "lld" ? ["-use-ld=lld"] : []), in: directory)
+        try #require(build.status == 0, "\(build.stderr)")
+        let record = try runTool(perf, ["record", "-q", "-e", "cpu-clock", "-g", "-o", directory + "/perf.data", directory + "/w", "150000000"], in: directory)
+        try #require(record.status == 0, "perf record: \(record.stderr)")
+        let script = try runTool(perf, ["script", "-i", directory + "/perf.data"], stdout: directory + "/perf.txt", in: directory)
+        try #require(script.status == 0, "perf script: \(script.stderr)")
+
+        let samples = try PerfScript.parse(try String(contentsOfFile: directory + "/perf.txt", encoding: .utf8))
+        let binary = try ELFFile(path: directory + "/w")
+        if linker == "lld" {
+            // The case the file-offset translation exists for.
+            let text = try #require(binary.segments.first { $0.isExecutable })
+            #expect(text.virtualAddress != text.offset)
+        }
+        var report = PerfImportReport()
+        let imported = try PerfScriptImport.profile(from: samples, binary: binary, report: &report)
+        #expect(report.samples == samples.count)
+        #expect(report.framesInBinary * 2 > samples.count, "most samples are in the binary's loops: \(report)")
+        #expect(imported.string(imported.mappings[0].buildID) == binary.buildID)
+
+        let symbolized = try Symbolization.symbolize(imported, binary: directory + "/w", symbolizer: symbolizer)
+        var conversion = ConversionReport()
+        let profile = SampleProfile(converting: symbolized.profile, discriminators: symbolized.discriminators, report: &conversion)
+        let text = try profile.validatedText()
+        #expect(text.contains("$s1W8classifyyS2iF:"), "\(text)")
+        try text.write(toFile: directory + "/w.prof", atomically: true, encoding: .utf8)
+
+        let rebuild = try runTool(swiftc, flags + [
+            "-c", "-o", directory + "/w.o", "-profile-sample-use=\(directory)/w.prof",
+            "-save-optimization-record=yaml", "-save-optimization-record-passes", "sample-profile.*",
+            "-save-optimization-record-path", directory + "/w.opt.yaml",
+        ], in: directory)
+        try #require(rebuild.status == 0, "\(rebuild.stderr)")
+        let applied = appliedSamples(in: directory + "/w.opt.yaml")
+        // classify's body is lines 4-11 of workload.swift, mix's 14-18.
+        #expect(applied.contains { $0.function == "$s1W8classifyyS2iF" && (4...11).contains($0.line) }, "\(applied)")
+        #expect(applied.contains { $0.function == "$s1W3mixyS2i_SitF" && (14...18).contains($0.line) }, "\(applied)")
+    }
+
+    /// An address-only profile as an in-process agent writes it from /proc/self/maps (page-aligned
+    /// start and file offset), of a binary whose code segment's p_vaddr != p_offset (lld).
+    @Test func symbolizationTranslatesFileOffsetsToVirtualAddresses() throws {
+        let swiftc = try #require(Toolchain.swiftc())
+        let symbolizer = try Symbolization.locateSymbolizer()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try SwiftcAppliesSamplesTests.source.write(toFile: directory + "/w.swift", atomically: true, encoding: .utf8)
+        let build = try runTool(swiftc, ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-o", directory + "/w", "-use-ld=lld"], in: directory)
+        try #require(build.status == 0, "\(build.stderr)")
+        let binary = try ELFFile(path: directory + "/w")
+        let text = try #require(binary.segments.first { $0.isExecutable })
+        try #require(text.virtualAddress != text.offset, "lld was expected to place code at p_vaddr != p_offset: \(binary.segments)")
+        let classify = try #require(binary.symbols["$s1W8classifyyS2iF"]?.first).value
+
+        let base: UInt64 = 0x5555_5555_4000
+        let start = base + (text.virtualAddress & ~0xfff)
+        var p = Profile()
+        p.stringTable = ["", "samples", "count", "/app/w", try #require(binary.buildID)]
+        p.sampleTypes = [ValueType(type: 1, unit: 2)]
+        p.mappings = [Mapping(id: 1, memoryStart: start, memoryLimit: start + 0x10000, fileOffset: text.offset & ~0xfff, filename: 3, buildID: 4)]
+        p.locations = [Location(id: 1, mappingID: 1, address: base + classify + 4)]
+        p.samples = [Sample(locationIDs: [1], values: [10])]
+
+        let symbolized = try Symbolization.symbolize(p, binary: directory + "/w", symbolizer: symbolizer)
+        let line = try #require(symbolized.profile.locations.first?.lines.last)
+        let function = try #require(symbolized.profile.functions.first { $0.id == line.functionID })
+        #expect(symbolized.profile.string(function.systemName) == "$s1W8classifyyS2iF")
+        #expect(function.startLine == 2)
+        // The file offset itself, as symbolization used to pass it, names something else.
+        let fileOffset = base + classify + 4 - start + (text.offset & ~0xfff)
+        let untranslated = try Symbolization.run(symbolizer, binary: directory + "/w", addresses: [fileOffset])
+        #expect(untranslated.first?.last?.name != "$s1W8classifyyS2iF")
+    }
+
+    @Test func missingSymbolizerIsAClearError() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A swiftc whose directory has no llvm-symbolizer.
+        FileManager.default.createFile(atPath: directory + "/swiftc", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        let error = #expect(throws: Symbolization.Error.self) {
+            try Symbolization.locateSymbolizer(environment: ["SWIFTC": directory + "/swiftc", "PATH": ""])
+        }
+        #expect(error?.description.contains("llvm-symbolizer not found next to swiftc (\(directory)/swiftc)") == true, "\(error?.description ?? "")")
+    }
+}
