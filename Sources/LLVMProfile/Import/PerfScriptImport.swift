@@ -146,13 +146,16 @@ public enum PerfScriptImport {
     ) throws -> [AddressSpace: (distance: UInt64, frame: PerfFrame, address: UInt64)] {
         var distances: [AddressSpace: (distance: UInt64, frame: PerfFrame, address: UInt64)] = [:]
         var unknownSymbol: PerfFrame? = nil
+        var known = 0, unknown = 0
         for sample in samples {
             for frame in sample.frames where isBinary(frame.dso) {
                 guard let name = frame.symbol, let offset = frame.symbolOffset, let dso = frame.dso else { continue }
                 guard let candidates = binary.symbols[name] else {
                     if unknownSymbol == nil { unknownSymbol = frame }
+                    unknown += 1
                     continue
                 }
+                known += 1
                 guard candidates.count == 1 else { continue }
                 let symbol = candidates[0]
                 let address = symbol.value &+ offset
@@ -170,8 +173,10 @@ public enum PerfScriptImport {
                 }
             }
         }
-        if distances.isEmpty, let frame = unknownSymbol, let dso = frame.dso {
-            throw mismatch(binary, dso, "none of the symbols perf named in it are in the binary's symbol table (for example \(frame.symbol ?? "?") at line \(frame.line)); it is another program, or stripped")
+        // The binary that ran has every symbol perf named but PLT stubs and demangled C++ names.
+        if unknown > known, let frame = unknownSymbol, let dso = frame.dso {
+            let share = known == 0 ? "none of the symbols" : "\(unknown) of the \(unknown + known) symbols"
+            throw mismatch(binary, dso, "\(share) perf named in it are not in the binary's symbol table (for example \(frame.symbol ?? "?") at line \(frame.line)); it is another program, or stripped")
         }
         return distances
     }
