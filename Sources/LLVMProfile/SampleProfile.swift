@@ -36,6 +36,21 @@ public struct FunctionSamples: Equatable, Sendable {
 
     /// All samples in the function and what was inlined into it.
     public var totalSamples: UInt64 {
-        bodySamples.values.reduce(0, +) + inlinees.values.flatMap(\.values).reduce(0) { $0 + $1.totalSamples }
+        let body = bodySamples.values.reduce(0, saturatingSum)
+        return inlinees.values.flatMap(\.values).reduce(body) { saturatingSum($0, $1.totalSamples) }
+    }
+}
+
+/// Counts add up without trapping: a crafted input whose counts exceed 64 bits stops at the
+/// maximum instead of crashing the tool (no real profile comes near it).
+func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? .max : sum
+}
+
+extension Dictionary where Value == UInt64 {
+    /// Adds `count` to the value at `key` (0 when absent), saturating.
+    mutating func add(_ count: UInt64, at key: Key) {
+        self[key] = saturatingSum(self[key] ?? 0, count)
     }
 }

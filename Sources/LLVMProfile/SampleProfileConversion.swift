@@ -3,7 +3,8 @@ import Pprof
 
 /// What the conversion had to leave out, so it can be reported rather than silently lost.
 public struct ConversionReport: Equatable, Sendable {
-    /// Frames without a usable start line (compiler-generated code, or a line before its start).
+    /// Frames without a usable start line (compiler-generated code, a line before its start, or
+    /// one more than 65,535 lines after it, which LLVM's format cannot hold).
     public var framesWithoutStartLine = 0
     /// Samples whose leaf location has no line information (address only: symbolize first).
     public var samplesWithoutLines = 0
@@ -46,7 +47,9 @@ extension SampleProfile {
 
         /// A frame: function linkage name and line location in it, or nil when unusable.
         func frame(_ line: Line, discriminator: Int) -> (name: String, location: LineLocation)? {
-            guard let function = functions[line.functionID], function.startLine > 0, line.line >= function.startLine else { return nil }
+            // Offsets are 16-bit in LLVM's sample profiles (llvm-profdata rejects larger ones).
+            guard let function = functions[line.functionID], function.startLine > 0, line.line >= function.startLine,
+                  line.line - function.startLine <= LineLocation.maximumOffset else { return nil }
             return (profile.linkageName(of: function), LineLocation(offset: Int(line.line - function.startLine), discriminator: discriminator))
         }
 
@@ -75,7 +78,9 @@ extension SampleProfile {
                 top.record(chain: Array(chain), count: count, isLeaf: depth == 0, callee: callee)
                 self.functions[physical.name] = top
                 if depth > 0, let callee {
-                    self.functions[callee, default: FunctionSamples(name: callee)].headSamples += count
+                    var calleeSamples = self.functions[callee] ?? FunctionSamples(name: callee)
+                    calleeSamples.headSamples = saturatingSum(calleeSamples.headSamples, count)
+                    self.functions[callee] = calleeSamples
                 }
                 callee = physical.name
             }
@@ -103,7 +108,7 @@ extension FunctionSamples {
             inlinees[here, default: [:]][next.name] = inlinee
             return
         }
-        bodySamples[here, default: 0] += count
-        if !isLeaf, let callee { callTargets[here, default: [:]][callee, default: 0] += count }
+        bodySamples.add(count, at: here)
+        if !isLeaf, let callee { callTargets[here, default: [:]].add(count, at: callee) }
     }
 }

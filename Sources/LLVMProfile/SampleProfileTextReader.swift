@@ -26,7 +26,7 @@ extension SampleProfile {
                 _ = total
                 let name = parts.dropLast(2).joined(separator: ":")
                 var function = functions[name] ?? FunctionSamples(name: name)
-                function.headSamples += head
+                function.headSamples = saturatingSum(function.headSamples, head)
                 functions[name] = function
                 top = name
                 stack = [(0, [])]
@@ -55,8 +55,8 @@ extension SampleProfile {
                     targets.append((String(target[..<split]), calls))
                 }
                 modify(topName, path: parent.path) { function in
-                    function.bodySamples[location, default: 0] += count
-                    for (callee, calls) in targets { function.callTargets[location, default: [:]][callee, default: 0] += calls }
+                    function.bodySamples.add(count, at: location)
+                    for (callee, calls) in targets { function.callTargets[location, default: [:]].add(calls, at: callee) }
                 }
             } else {
                 guard rest.count == 1, let split = first.lastIndex(of: ":"), UInt64(first[first.index(after: split)...]) != nil else {

@@ -21,10 +21,15 @@ public struct CompilerFlags: Sendable, Equatable {
     public var go: [String] { goProfile.map { ["-pgo=\($0)"] } ?? [] }
 
     public var swiftc: [String] {
-        if let path = llvmSampleProfile { return ["-profile-sample-use=\(path)"] }
-        if let path = llvmInstrumentedProfile { return ["-profile-use=\(path)"] }
+        if let path = llvmSampleProfile { return ["-profile-sample-use=\(path)"] + Self.swiftcFreshCodegen }
+        if let path = llvmInstrumentedProfile { return ["-profile-use=\(path)"] + Self.swiftcFreshCodegen }
         return []
     }
+
+    /// swiftc 6.3.1 keeps an existing object file when the new compile's pre-optimization IR
+    /// hashes the same (`.swift_modhash`), and the hash does not cover the profile: without this,
+    /// a rebuild with a new profile silently keeps the old code.
+    static let swiftcFreshCodegen = ["-Xfrontend", "-disable-incremental-llvm-codegen"]
 
     public var clang: [String] {
         if let path = llvmSampleProfile { return ["-fprofile-sample-use=\(path)"] }

@@ -76,6 +76,22 @@ import Pprof
             #expect(output.components(separatedBy: "Function: ").count - 1 == functionCount, "\(name)")
         }
     }
+
+    /// What LLVM's format cannot hold is counted and left out, never written: llvm-profdata
+    /// rejects line offsets past 65,535, and counts past 64 bits must not trap.
+    @Test func unrepresentableLinesAreLeftOutAndHugeCountsSaturate() throws {
+        var p = synthetic()
+        p.locations[0].lines = [Line(functionID: 2, line: 20 + 70_000)]
+        p.samples = [Sample(locationIDs: [1, 2], values: [5]), Sample(locationIDs: [3, 2], values: [Int64.max]),
+                     Sample(locationIDs: [3, 2], values: [Int64.max]), Sample(locationIDs: [3, 2], values: [Int64.max])]
+        var report = ConversionReport()
+        let profile = SampleProfile(converting: p, report: &report)
+        #expect(report.framesWithoutStartLine == 1)
+        let work = try #require(profile.functions["$s4main4workyyF"])
+        #expect(work.bodySamples.keys.allSatisfy { $0.offset <= 0xffff })
+        #expect(work.totalSamples == UInt64.max)
+        _ = try profile.validatedText(llvmProfdata: nil)
+    }
 }
 
 @Suite struct SampleProfileTextTests {

@@ -139,7 +139,7 @@ final class Events: @unchecked Sendable {
         llvm.llvmOutput = root + "/app.prof"
         let outcome = try await ProfileFetcher(options: llvm, store: store, toolVersion: "test", report: { _ in }).run()
         #expect(outcome.failure == nil)
-        #expect(outcome.flags.swiftc == ["-profile-sample-use=\(root)/app.prof"])
+        #expect(outcome.flags.swiftc == ["-profile-sample-use=\(root)/app.prof", "-Xfrontend", "-disable-incremental-llvm-codegen"])
         let text = try String(contentsOfFile: root + "/app.prof", encoding: .utf8)
         #expect(text.contains("main.hashBlock:"))
         #expect(try String(contentsOfFile: root + "/flags/clang.flags", encoding: .utf8) == "-fprofile-sample-use=\(root)/app.prof\n")
@@ -162,11 +162,11 @@ final class Events: @unchecked Sendable {
         let flags = CompilerFlags(goProfile: "/p/default.pgo", llvmSampleProfile: "/p/app.prof")
         let files = Dictionary(uniqueKeysWithValues: flags.files().map { ($0.name, $0.contents) })
         #expect(files["go.flags"] == "-pgo=/p/default.pgo\n")
-        #expect(files["swiftc-args.txt"] == "-Xswiftc -profile-sample-use=/p/app.prof\n")
+        #expect(files["swiftc-args.txt"] == "-Xswiftc -profile-sample-use=/p/app.prof -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen\n")
         #expect(files["clang.flags"] == "-fprofile-sample-use=/p/app.prof\n")
         #expect(files["swiftpm-toolset.json"]?.contains("\"-profile-sample-use=/p/app.prof\"") == true)
         #expect(files["pgo.env"]?.contains("export PGO_GO_FLAGS='-pgo=/p/default.pgo'") == true)
-        #expect(CompilerFlags(llvmInstrumentedProfile: "/p/x.profdata").swiftc == ["-profile-use=/p/x.profdata"])
+        #expect(CompilerFlags(llvmInstrumentedProfile: "/p/x.profdata").swiftc == ["-profile-use=/p/x.profdata", "-Xfrontend", "-disable-incremental-llvm-codegen"])
         #expect(flags.githubOutputs(profileCount: 3).contains("profiles=3\n"))
     }
 }

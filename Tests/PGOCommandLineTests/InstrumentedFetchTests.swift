@@ -70,7 +70,7 @@ import Testing
         let profdata = try Data(contentsOf: URL(fileURLWithPath: directory + "/app.profdata"))
         #expect(profdata.prefix(8) == Data([0xff, 0x6c, 0x70, 0x72, 0x6f, 0x66, 0x69, 0x81]))  // indexed profile magic
         let args = try String(contentsOfFile: directory + "/.pgo/swiftc-args.txt", encoding: .utf8)
-        #expect(args == "-Xswiftc -profile-use=\(directory)/app.profdata\n")
+        #expect(args == "-Xswiftc -profile-use=\(directory)/app.profdata -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen\n")
         let manifest = try String(contentsOfFile: directory + "/.pgo/manifest.json", encoding: .utf8)
         #expect(manifest.contains("\"kind\" : \"llvm-instrumented\""))
         #expect(manifest.contains(".profraw"))
