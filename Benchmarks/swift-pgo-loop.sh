@@ -12,6 +12,7 @@
 #   TRAIN_SCALE=SCALE the workload's SCALE while profiling (perf and the instrumented run)
 #   CALLGRIND=0       1: also count each variant's instructions once with valgrind --tool=callgrind
 #   CALLGRIND_SCALE=1 the workload's SCALE under callgrind (about 50x slower than native)
+#   KEEP=0            1: keep the temporary directory (binaries, profiles, remarks) and print its path
 #
 # Exits non-zero only when something is broken (a tool fails, a checksum differs, the sample
 # profile is applied nowhere); small or negative speedups are reported, not fatal.
@@ -27,6 +28,7 @@ SCALE=${SCALE:-10}
 TRAIN_SCALE=${TRAIN_SCALE:-$SCALE}
 CALLGRIND=${CALLGRIND:-0}
 CALLGRIND_SCALE=${CALLGRIND_SCALE:-1}
+KEEP=${KEEP:-0}
 TIME=/usr/bin/time
 
 die() { echo "swift-pgo-loop.sh: $*" >&2; exit 1; }
@@ -38,6 +40,7 @@ for v in SCALE TRAIN_SCALE CALLGRIND_SCALE; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
 done
 [[ $CALLGRIND == 0 || $CALLGRIND == 1 ]] || die "CALLGRIND must be 0 or 1, got '$CALLGRIND'"
+[[ $KEEP == 0 || $KEEP == 1 ]] || die "KEEP must be 0 or 1, got '$KEEP'"
 ((${#workload_sources[@]} > 1)) || die "no workload sources in $script_dir/Workload/Sources/Workload"
 [[ -x $TIME ]] || die "GNU time is needed at $TIME"
 $TIME -f '%e %U' -o /dev/null true 2>/dev/null || die "$TIME is not GNU time (needs -f and -o)"
@@ -51,7 +54,7 @@ LLVM_PROFDATA=$toolchain_bin/llvm-profdata # the toolchain's own: its formats ch
 [[ -x $LLVM_PROFDATA ]] || die "no llvm-profdata next to $SWIFTC"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgo-loop-bench.XXXXXX")
-cleanup() { rm -rf "$work"; }
+cleanup() { if [[ $KEEP == 1 ]]; then log "kept $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -189,8 +192,12 @@ done
 for ((r = 0; r < RUNS; r++)); do
     order=()
     for ((k = 0; k < nv; k++)); do order+=($(((r + k) % nv))); done # rotate: each variant goes first in turn
-    log "round $((r + 1))/$RUNS"
-    for v in "${order[@]}"; do run_variant "$v"; done
+    line=
+    for v in "${order[@]}"; do
+        run_variant "$v"
+        line+="  ${labels[v]} $(tail -n 1 "$work/stats-$v" | cut -d' ' -f1) s"
+    done
+    log "round $((r + 1))/$RUNS:$line"
 done
 
 declare -a m_wall m_user ir
