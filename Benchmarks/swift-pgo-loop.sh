@@ -122,6 +122,7 @@ run "pgo upload (pprof)" -- "$PGO" upload --store "$store" --service workload-cp
 run "pgo fetch --llvm (sample)" -- "$PGO" fetch --store "$store" --service workload-cpu --strict --cache none \
     --binary "$plain_bin" --llvm "$work/sample.prof"
 [[ -s $work/sample.prof ]] || die "pgo fetch wrote no sample profile"
+conversion_note=$(grep -o 'left out .*' "$err_log" | head -n 1 || true)
 run "llvm-profdata show --sample" -- "$LLVM_PROFDATA" show --sample "$work/sample.prof" >/dev/null
 
 # The remarks prove where the compiler used the profile; the record path is explicit because
@@ -200,9 +201,10 @@ for ((r = 0; r < RUNS; r++)); do
     log "round $((r + 1))/$RUNS:$line"
 done
 
-declare -a m_wall m_user ir
+declare -a m_wall m_user best ir
 for ((v = 0; v < nv; v++)); do
     m_wall[v]=$(median $(awk '{ print $1 }' "$work/stats-$v"))
+    best[v]=$(awk 'NR == 1 || $1 < b { b = $1 } END { print b }' "$work/stats-$v")
     m_user[v]=$(median $(awk '{ print $2 }' "$work/stats-$v"))
     ir[v]=-
 done
@@ -224,10 +226,10 @@ fi
 echo
 echo "Swift PGO loop: Benchmarks/Workload ($(head -n 1 "$work/expected.out")), SEED=$SEED SCALE=$SCALE"
 echo "($("$SWIFTC" --version 2>&1 | head -n 1); flags ${common_flags[*]};"
-echo " $RUNS rounds, variants interleaved and rotated, medians; wall/user from GNU time (10 ms); $(nproc 2>/dev/null || echo '?') cores)"
-echo "speedup = plain / variant (above 1 is faster)"
+echo " $RUNS rounds, variants interleaved and rotated; wall/user from GNU time (10 ms); $(nproc 2>/dev/null || echo '?') cores)"
+echo "wall, user: medians; best: the fastest wall time (noise only adds time); speedup = plain / variant (above 1 is faster)"
 echo
-printf '%-17s %8s %8s %9s %9s %15s %9s %14s %12s\n' variant 'wall s' 'user s' 'speedup' '(user)' 'callgrind Ir' '(Ir)' 'AppliedSamples' 'profile B'
+printf '%-17s %7s %7s %7s %8s %8s %8s %14s %7s %14s %10s\n' variant 'wall s' 'user s' 'best s' 'speedup' '(user)' '(best)' 'callgrind Ir' '(Ir)' 'AppliedSamples' 'profile B'
 for ((v = 0; v < nv; v++)); do
     applied_column=-
     ((v != 1)) || applied_column="$applied"
@@ -235,11 +237,13 @@ for ((v = 0; v < nv; v++)); do
     [[ -z ${profiles[v]} ]] || size=$(stat -c %s "${profiles[v]}")
     ir_ratio=-
     [[ ${ir[v]} == - ]] || ir_ratio=$(ratio "${ir[0]}" "${ir[v]}")
-    printf '%-17s %8.2f %8.2f %9s %9s %15s %9s %14s %12s\n' "${labels[v]}" "${m_wall[v]}" "${m_user[v]}" \
-        "$(ratio "${m_wall[0]}" "${m_wall[v]}")" "$(ratio "${m_user[0]}" "${m_user[v]}")" "${ir[v]}" "$ir_ratio" "$applied_column" "$size"
+    printf '%-17s %7.2f %7.2f %7.2f %8s %8s %8s %14s %7s %14s %10s\n' "${labels[v]}" "${m_wall[v]}" "${m_user[v]}" "${best[v]}" \
+        "$(ratio "${m_wall[0]}" "${m_wall[v]}")" "$(ratio "${m_user[0]}" "${m_user[v]}")" "$(ratio "${best[0]}" "${best[v]}")" \
+        "${ir[v]}" "$ir_ratio" "$applied_column" "$size"
 done
 echo
 echo "Checksum $expected from every variant in every run."
 echo "Sample profile: $applied AppliedSamples remarks in $applied_functions functions; from $(grep -c '^[^[:space:]]' "$work/perf.script" || true) perf samples (SCALE=$TRAIN_SCALE)."
+[[ -z $conversion_note ]] || echo "Sample profile conversion (pgo fetch): $conversion_note."
 echo "Instrumented profile: ${#raws[@]} .profraw ($(stat -c %s "${raws[@]}" | awk '{ s += $1 } END { print s }') bytes) merged by pgo fetch."
 [[ $CALLGRIND == 0 ]] || echo "callgrind: instructions executed at SCALE=$CALLGRIND_SCALE (deterministic); (Ir) = plain / variant."
