@@ -122,7 +122,6 @@ run "pgo upload (pprof)" -- "$PGO" upload --store "$store" --service workload-cp
 run "pgo fetch --llvm (sample)" -- "$PGO" fetch --store "$store" --service workload-cpu --strict --cache none \
     --binary "$plain_bin" --llvm "$work/sample.prof"
 [[ -s $work/sample.prof ]] || die "pgo fetch wrote no sample profile"
-conversion_note=$(grep -o 'left out .*' "$err_log" | head -n 1 || true)
 run "llvm-profdata show --sample" -- "$LLVM_PROFDATA" show --sample "$work/sample.prof" >/dev/null
 
 # The remarks prove where the compiler used the profile; the record path is explicit because
@@ -244,6 +243,5 @@ done
 echo
 echo "Checksum $expected from every variant in every run."
 echo "Sample profile: $applied AppliedSamples remarks in $applied_functions functions; from $(grep -c '^[^[:space:]]' "$work/perf.script" || true) perf samples (SCALE=$TRAIN_SCALE)."
-[[ -z $conversion_note ]] || echo "Sample profile conversion (pgo fetch): $conversion_note."
 echo "Instrumented profile: ${#raws[@]} .profraw ($(stat -c %s "${raws[@]}" | awk '{ s += $1 } END { print s }') bytes) merged by pgo fetch."
 [[ $CALLGRIND == 0 ]] || echo "callgrind: instructions executed at SCALE=$CALLGRIND_SCALE (deterministic); (Ir) = plain / variant."
