@@ -9,6 +9,9 @@ let package = Package(
         // The `pgo` command-line tool.
         // Profile stores: the seed's Storage on a local directory and on S3-compatible object storage.
         .library(name: "ProfileStore", targets: ["ProfileStore"]),
+        // The agent a Swift service links: continuous in-process CPU profiling (or instrumented
+        // counters) uploaded to a profile store.
+        .library(name: "PGOAgent", targets: ["PGOAgent"]),
         .executable(name: "pgo", targets: ["pgo"]),
         // `swift package pgo COMMAND ...`: the tool, run in the package directory.
         .plugin(name: "PGOCommand", targets: ["PGOCommand"]),
@@ -32,6 +35,10 @@ let package = Package(
         .target(name: "PGOBuild", dependencies: ["Pprof", "ProfileStore", "LLVMProfile"]),
         // pprof CPU profiles to LLVM sample profiles for swiftc and clang.
         .target(name: "LLVMProfile", dependencies: ["Pprof"]),
+        // The agent's signal path: a SIGPROF handler, frame-pointer walks into fixed slots (C, so
+        // that nothing in it allocates or locks), and the LLVM profiling runtime's weak symbols.
+        .target(name: "CPGOSampler"),
+        .target(name: "PGOAgent", dependencies: ["CPGOSampler", "Pprof", "ProfileStore", "LLVMProfile"]),
         .target(name: "PGOCommandLine", dependencies: ["Pprof", "ProfileStore", "PGOBuild", "LLVMProfile"]),
         .executableTarget(name: "pgo", dependencies: ["PGOCommandLine"]),
         .plugin(
@@ -54,6 +61,7 @@ let package = Package(
             dependencies: ["pgo"]
         ),
         .testTarget(name: "PprofTests", dependencies: ["Pprof"]),
+        .testTarget(name: "PGOAgentTests", dependencies: ["PGOAgent", "CPGOSampler", "LLVMProfile", "Pprof", "ProfileStore"]),
         .testTarget(
             name: "ProfileStoreTests", dependencies: ["ProfileStore", "Pprof", "PGOCommandLine"],
             // Peers' helper scripts that the tests run.

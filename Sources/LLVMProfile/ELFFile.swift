@@ -41,14 +41,16 @@ public struct ELFFile: Sendable {
         self.symbols = Dictionary(grouping: symbols, by: \.name)
     }
 
-    public init(path: String) throws {
+    /// Reads `path`; `readingSymbols: false` skips the symbol tables, for callers that need only
+    /// the build ID and segments of a large library.
+    public init(path: String, readingSymbols: Bool = true) throws {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
             throw Error(description: "\(path): cannot read")
         }
-        try self.init(bytes: data, path: path)
+        try self.init(bytes: data, path: path, readingSymbols: readingSymbols)
     }
 
-    init(bytes data: Data, path: String) throws {
+    init(bytes data: Data, path: String, readingSymbols: Bool = true) throws {
         let reader = ByteReader(data: data, path: path)
         guard data.count >= 64, try reader.bytes(0, 4) == [0x7f, 0x45, 0x4c, 0x46] else {
             throw Error(description: "\(path): not an ELF file")
@@ -94,7 +96,7 @@ public struct ELFFile: Sendable {
         self.buildID = buildID
 
         var symbols: [String: [Symbol]] = [:]
-        for section in sections where section.type == 2 || section.type == 11 {  // SHT_SYMTAB, SHT_DYNSYM
+        for section in sections where readingSymbols && (section.type == 2 || section.type == 11) {  // SHT_SYMTAB, SHT_DYNSYM
             guard Int(section.link) < sections.count else { throw Error(description: "\(path): a symbol table links to a missing string table") }
             let strings = sections[Int(section.link)]
             let entrySize = section.entrySize == 0 ? 24 : section.entrySize

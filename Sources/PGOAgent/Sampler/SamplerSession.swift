@@ -1,0 +1,86 @@
+import CPGOSampler
+import Foundation
+
+/// One run of the process-wide SIGPROF sampler (there can be only one: SIGPROF and
+/// ITIMER_PROF are per process), with a drain thread that moves finished samples out of the
+/// signal path's fixed slots into a stack table, every few milliseconds.
+final class SamplerSession: @unchecked Sendable {
+    private static let exclusive = NSLock()
+    /// Guarded by `exclusive`.
+    nonisolated(unsafe) private static var active = false
+
+    private let lock = NSLock()
+    private var stacks: [[UInt64]: Int] = [:]
+    private var overflowed = 0
+    private var stopping = false
+    private let maximumStacks: Int
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Starts sampling at `frequency` Hz into `slots` slots; at most `maximumStacks` distinct
+    /// stacks are kept (samples of further stacks are counted as dropped), so memory is bounded.
+    init(frequency: Int, slots: Int, maximumStacks: Int) throws {
+        try Self.exclusive.withLock {
+            guard !Self.active else { throw ProfilerError(stage: .capture, message: "a CPU profile is already being taken in this process") }
+            var message = [CChar](repeating: 0, count: 256)
+            guard pgo_sampler_start(Int32(frequency), slots, &message, message.count) == 0 else {
+                let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                throw ProfilerError(stage: .capture, message: "cannot start the CPU sampler: \(text)")
+            }
+            Self.active = true
+        }
+        self.maximumStacks = maximumStacks
+        let thread = Thread { [self] in drainLoop() }
+        thread.name = "swift-pgo sampler drain"
+        thread.start()
+    }
+
+    private func drainLoop() {
+        var buffer = [pgo_sample](repeating: pgo_sample(), count: 256)
+        while !lock.withLock({ stopping }) {
+            drain(into: &buffer)
+            usleep(10_000)
+        }
+        finished.signal()
+    }
+
+    private func drain(into buffer: inout [pgo_sample]) {
+        while true {
+            let count = buffer.withUnsafeMutableBufferPointer { pgo_sampler_drain($0.baseAddress, $0.count) }
+            guard count > 0 else { return }
+            lock.withLock {
+                for index in 0..<count {
+                    let stack = Self.frames(of: buffer[index])
+                    if stacks[stack] != nil || stacks.count < maximumStacks {
+                        stacks[stack, default: 0] += 1
+                    } else {
+                        overflowed += 1
+                    }
+                }
+            }
+        }
+    }
+
+    private static func frames(of sample: pgo_sample) -> [UInt64] {
+        withUnsafeBytes(of: sample.frames) { raw in
+            Array(raw.bindMemory(to: UInt64.self).prefix(Int(min(sample.depth, UInt32(PGO_SAMPLER_MAX_FRAMES)))))
+        }
+    }
+
+    /// Stops sampling, takes the last samples, and frees the sampler for the next session.
+    func finish() -> (stacks: [[UInt64]: Int], taken: UInt64, dropped: UInt64) {
+        pgo_sampler_stop()
+        lock.withLock { stopping = true }
+        finished.wait()
+        var buffer = [pgo_sample](repeating: pgo_sample(), count: 256)
+        drain(into: &buffer)
+        let taken = pgo_sampler_taken(), dropped = pgo_sampler_dropped()
+        pgo_sampler_release()
+        Self.exclusive.withLock { Self.active = false }
+        return lock.withLock { (stacks, taken, dropped + UInt64(overflowed)) }
+    }
+}
+
+/// Whether the process-wide sampler is armed (for tests and diagnostics).
+public enum CPUSamplerState {
+    public static var isRunning: Bool { pgo_sampler_running() != 0 }
+}

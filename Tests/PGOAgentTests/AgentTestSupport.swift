@@ -1,0 +1,74 @@
+import Foundation
+import PGOAgent
+import ProfileStore
+import Pprof
+
+/// Burns CPU on its own thread until stopped: the function a profile must find hottest.
+final class Spinner: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    private let done = DispatchSemaphore(value: 0)
+    private(set) var result: UInt64 = 0
+
+    init() {
+        let thread = Thread { [self] in
+            var value: UInt64 = 1
+            while !lock.withLock({ stopped }) { value = agentTestSpin(value) }
+            result = value
+            done.signal()
+        }
+        thread.start()
+    }
+
+    func stop() {
+        lock.withLock { stopped = true }
+        done.wait()
+    }
+}
+
+/// Pure arithmetic, no calls: every sample taken while it runs has it as the leaf.
+@inline(never)
+func agentTestSpin(_ seed: UInt64) -> UInt64 {
+    var x = seed
+    for _ in 0..<200_000 { x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407 }
+    return x
+}
+
+/// A store that fails its first `failures` saves, then keeps what it is given.
+final class FlakyStore: ProfileStore, @unchecked Sendable {
+    let location = "flaky://test"
+    private let lock = NSLock()
+    private var remainingFailures: Int
+    private(set) var saved: [(bytes: [UInt8], createdAt: Date)] = []
+    private(set) var attempts = 0
+
+    init(failures: Int) { remainingFailures = failures }
+
+    var savedCount: Int { lock.withLock { saved.count } }
+    var savedItems: [(bytes: [UInt8], createdAt: Date)] { lock.withLock { saved } }
+
+    func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
+        try lock.withLock {
+            attempts += 1
+            if remainingFailures > 0 {
+                remainingFailures -= 1
+                throw StoreError("injected failure")
+            }
+            saved.append((profile, createdAt))
+        }
+        return StoredProfile(key: "\(service)/\(saved.count)", service: service, createdAt: createdAt, size: profile.count)
+    }
+    func list(service: String, window: TimeWindow) async throws -> StoreListing { StoreListing(profiles: []) }
+    func get(_ object: StoredProfile) async throws -> [UInt8] { throw StoreError("not kept") }
+    func delete(_ object: StoredProfile) async throws {}
+}
+
+/// Waits (polling) until `condition` holds or a generous bound passes; the bound only keeps a
+/// broken build from hanging, it is not what the test asserts.
+func eventually(_ condition: () -> Bool) async {
+    for _ in 0..<600 where !condition() { try? await Task.sleep(for: .milliseconds(50)) }
+}
+
+var testExecutable: String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+}

@@ -1,0 +1,127 @@
+import CPGOSampler
+import Foundation
+import LLVMProfile
+import Pprof
+import Testing
+@testable import PGOAgent
+
+/// The sampler is one process-wide resource (SIGPROF, ITIMER_PROF): every test that uses it
+/// lives in this suite, which runs them one at a time.
+@Suite(.serialized) enum AgentTests {}
+
+extension AgentTests {
+@Suite struct SamplerTests {
+    @Test func theSpinningFunctionIsTheHottestInTheConvertedProfile() async throws {
+        let spinner = Spinner()
+        let profile = try await CPUProfile.capture(duration: .milliseconds(1500), frequency: 250)
+        spinner.stop()
+        try profile.validate()
+        #expect(profile.samples.count > 0)
+        let taken = profile.sampleTotals()[0]
+        #expect(taken > 0)
+
+        // The executable's mapping comes first, with its build ID; locations carry addresses.
+        let executable = testExecutable
+        let first = try #require(profile.mappings.first)
+        #expect(profile.string(first.filename) == executable)
+        #expect(profile.string(first.buildID) == (try ELFFile(path: executable, readingSymbols: false).buildID ?? "none"))
+        #expect(profile.locations.allSatisfy { $0.address != 0 })
+        // Names from the symbol table: the spinner's mangled name is there before any symbolization.
+        #expect(profile.functions.contains { profile.string($0.name).contains("13agentTestSpin") })
+
+        // pgo convert --binary: symbolize against the exact binary, then the hottest function.
+        var report = ConversionReport()
+        let sampleProfile = try SampleProfile(converting: profile, symbolizingAgainst: executable, report: &report)
+        // A caller's body samples at a call line repeat its callee's, so "hottest" is by self
+        // samples: those at lines that make no call.
+        func selfSamples(_ function: FunctionSamples) -> UInt64 {
+            function.bodySamples.filter { function.callTargets[$0.key] == nil }.values.reduce(0, +)
+        }
+        let hottest = try #require(sampleProfile.functions.values.max { selfSamples($0) < selfSamples($1) })
+        #expect(selfSamples(hottest) > 0)
+        #expect(hottest.name.contains("13agentTestSpin"), "hottest: \(hottest.name)")
+        _ = try sampleProfile.validatedText()
+    }
+
+    @Test func blockingCallsSurviveSIGPROF() throws {
+        var fds: [Int32] = [0, 0]
+        try #require(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let session = try SamplerSession(frequency: 1000, slots: 256, maximumStacks: 1000)
+        defer { _ = session.finish() }
+
+        final class Reader: @unchecked Sendable {
+            var thread: pthread_t?
+            var result = -2
+            var error: Int32 = 0
+            let started = DispatchSemaphore(value: 0)
+            let finished = DispatchSemaphore(value: 0)
+        }
+        let reader = Reader()
+        let readFD = fds[0]
+        let thread = Thread {
+            reader.thread = pthread_self()
+            reader.started.signal()
+            var buffer = [UInt8](repeating: 0, count: 16)
+            reader.result = read(readFD, &buffer, 16)
+            reader.error = errno
+            reader.finished.signal()
+        }
+        thread.start()
+        reader.started.wait()
+        usleep(20_000)  // let it block in read()
+        // Interrupt the blocked read again and again with the sampler's own signal.
+        for _ in 0..<200 {
+            pthread_kill(reader.thread!, SIGPROF)
+            usleep(500)
+        }
+        #expect(reader.result == -2, "read() returned before any data was written")
+        let message: [UInt8] = Array("hello".utf8)
+        #expect(write(fds[1], message, message.count) == message.count)
+        reader.finished.wait()
+        #expect(reader.result == 5, "read() failed with errno \(reader.error) (EINTR is \(EINTR))")
+    }
+
+    @Test func droppedSamplesAreCountedInTheComments() async throws {
+        let spinner = Spinner()
+        // One slot and room for one distinct stack: everything else is dropped and counted.
+        let profile = try await CPUProfile.capture(duration: .milliseconds(800), frequency: 1000, slots: 1, maximumStacks: 1)
+        spinner.stop()
+        let comments = profile.comments.map { profile.string($0) }
+        let dropped = try #require(comments.first { $0.hasPrefix("dropped ") })
+        let count = try #require(Int(dropped.split(separator: " ")[1]))
+        #expect(count > 0)
+        #expect(profile.samples.count == 1)
+        let taken = try #require(comments.first { $0.hasPrefix("samples taken: ") }.flatMap { Int($0.dropFirst("samples taken: ".count)) })
+        #expect(Int(profile.sampleTotals()[0]) + count == taken)
+    }
+
+    @Test func oneCaptureAtATimeAndAnotherSIGPROFUserIsRefused() async throws {
+        let first = try SamplerSession(frequency: 100, slots: 16, maximumStacks: 16)
+        #expect(throws: ProfilerError.self) { try SamplerSession(frequency: 100, slots: 16, maximumStacks: 16) }
+        _ = first.finish()
+
+        // Someone else's SIGPROF handler: the sampler does not take it over.
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        var previous = sigaction()
+        sigaction(SIGPROF, &action, &previous)
+        defer { sigaction(SIGPROF, &previous, nil) }
+        let error = try #require(throws: ProfilerError.self) { try SamplerSession(frequency: 100, slots: 16, maximumStacks: 16) }
+        #expect(error.message.contains("another SIGPROF handler"))
+    }
+
+    @Test func finishingDisarmsTheTimerAndRestoresTheDisposition() throws {
+        let session = try SamplerSession(frequency: 100, slots: 16, maximumStacks: 16)
+        #expect(pgo_sampler_running() == 1)
+        _ = session.finish()
+        #expect(pgo_sampler_running() == 0)
+        var timer = itimerval()
+        getitimer(__itimer_which_t(ITIMER_PROF.rawValue), &timer)
+        #expect(timer.it_interval.tv_usec == 0 && timer.it_interval.tv_sec == 0 && timer.it_value.tv_usec == 0 && timer.it_value.tv_sec == 0)
+        var current = sigaction()
+        sigaction(SIGPROF, nil, &current)
+        #expect(current.__sigaction_handler.sa_handler == nil)  // SIG_DFL
+    }
+}
+}
