@@ -8,10 +8,14 @@ public struct ConversionReport: Equatable, Sendable {
     public var framesWithoutStartLine = 0
     /// Samples whose leaf location has no line information (address only: symbolize first).
     public var samplesWithoutLines = 0
+    /// Frames whose inlined callees include code without a start line (the standard library's
+    /// inlined generics, say): counted at the call site of the first such callee instead.
+    public var framesFoldedIntoCallSites = 0
 
-    public init(framesWithoutStartLine: Int = 0, samplesWithoutLines: Int = 0) {
+    public init(framesWithoutStartLine: Int = 0, samplesWithoutLines: Int = 0, framesFoldedIntoCallSites: Int = 0) {
         self.framesWithoutStartLine = framesWithoutStartLine
         self.samplesWithoutLines = samplesWithoutLines
+        self.framesFoldedIntoCallSites = framesFoldedIntoCallSites
     }
 }
 
@@ -55,9 +59,11 @@ extension SampleProfile {
 
         for sample in profile.samples where valueIndex < sample.values.count && sample.values[valueIndex] > 0 {
             let count = UInt64(sample.values[valueIndex])
-            var callee: String? = nil  // the physical function of the frame below (nearer the leaf)
+            // The physical function of the frame below (nearer the leaf), and whether it has a
+            // profile of its own (a thunk or other code without lines still names the call).
+            var callee: (name: String, profiled: Bool)? = nil
             for (depth, id) in sample.locationIDs.enumerated() {
-                guard let location = locations[id], !location.lines.isEmpty else {
+                guard let location = locations[id], let physicalLine = location.lines.last else {
                     if depth == 0 { report.samplesWithoutLines += 1 }
                     callee = nil
                     continue
@@ -67,22 +73,26 @@ extension SampleProfile {
                 let frames = location.lines.enumerated().map { index, line in
                     frame(line, discriminator: bases.flatMap { index < $0.count ? $0[index] : nil } ?? 0)
                 }
-                if frames.contains(where: { $0 == nil }) {
+                // Outermost first, down to the first frame without a usable line: code inlined
+                // from where lines are unknown counts at the line that inlined it.
+                let chain = frames.reversed().prefix { $0 != nil }.map { $0! }
+                guard let physical = chain.first else {
                     report.framesWithoutStartLine += 1
-                    callee = nil
+                    callee = functions[physicalLine.functionID].map { (profile.linkageName(of: $0), false) }
                     continue
                 }
-                let chain = frames.map { $0! }.reversed() as ReversedCollection<[(name: String, location: LineLocation)]>
-                let physical = chain.first!
+                let folded = chain.count < frames.count
+                if folded { report.framesFoldedIntoCallSites += 1 }
                 var top = self.functions[physical.name] ?? FunctionSamples(name: physical.name)
-                top.record(chain: Array(chain), count: count, isLeaf: depth == 0, callee: callee)
+                // A call made from folded code was not made at the line it is folded into.
+                top.record(chain: chain, count: count, isLeaf: depth == 0, callee: folded ? nil : callee?.name)
                 self.functions[physical.name] = top
-                if depth > 0, let callee {
-                    var calleeSamples = self.functions[callee] ?? FunctionSamples(name: callee)
+                if depth > 0, let callee, callee.profiled {
+                    var calleeSamples = self.functions[callee.name] ?? FunctionSamples(name: callee.name)
                     calleeSamples.headSamples = saturatingSum(calleeSamples.headSamples, count)
-                    self.functions[callee] = calleeSamples
+                    self.functions[callee.name] = calleeSamples
                 }
-                callee = physical.name
+                callee = (physical.name, true)
             }
         }
     }

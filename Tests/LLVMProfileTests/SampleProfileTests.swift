@@ -34,9 +34,11 @@ import Pprof
     @Test func convertsBodiesInlineesCallTargetsAndHeads() {
         var report = ConversionReport()
         let profile = SampleProfile(converting: synthetic(), report: &report)
+        // The call into compiler-generated code (no start line: a thunk, say) keeps its call
+        // target, though the callee's own samples cannot be placed.
         #expect(profile.textFormat() == """
             main:9:0
-             2: 9 $s4main4workyyF:8
+             2: 9 $s4main4workyyF:8 leaf:1
             $s4main4workyyF:8:8
              2: 5
              4: leaf:3
@@ -75,6 +77,22 @@ import Pprof
             #expect(output.contains("Function: "), "\(name): \(output)")
             #expect(output.components(separatedBy: "Function: ").count - 1 == functionCount, "\(name)")
         }
+    }
+
+    /// Standard-library code inlined into a hot line has no start line: the sample counts at
+    /// the line that inlined it instead of being lost with the whole frame.
+    @Test func inlinedCodeWithoutLinesCountsAtItsCallSite() throws {
+        var p = synthetic()
+        // work (starts at 20) inlines a stdlib function (no start line) at its line 26.
+        p.locations[0].lines = [Line(functionID: 4, line: 9), Line(functionID: 2, line: 26)]
+        var report = ConversionReport()
+        let profile = SampleProfile(converting: p, report: &report)
+        let work = try #require(profile.functions["$s4main4workyyF"])
+        #expect(work.bodySamples[LineLocation(offset: 6)] == 5)
+        #expect(work.inlinees[LineLocation(offset: 6)] == nil)
+        #expect(report.framesFoldedIntoCallSites == 1)
+        // main still calls work there: the call target is kept (the folded frame is not the caller).
+        #expect(profile.functions["main"]?.callTargets[LineLocation(offset: 2)]?["$s4main4workyyF"] == 8)
     }
 
     /// What LLVM's format cannot hold is counted and left out, never written: llvm-profdata
