@@ -48,6 +48,7 @@ extension SampleProfile {
         } ?? 0
         let locations = Dictionary(uniqueKeysWithValues: profile.locations.map { ($0.id, $0) })
         let functions = Dictionary(uniqueKeysWithValues: profile.functions.map { ($0.id, $0) })
+        let mappings = Dictionary(uniqueKeysWithValues: profile.mappings.map { ($0.id, $0) })
 
         /// A frame: function linkage name and line location in it, or nil when unusable.
         func frame(_ line: Line, discriminator: Int) -> (name: String, location: LineLocation)? {
@@ -78,7 +79,10 @@ extension SampleProfile {
                 let chain = frames.reversed().prefix { $0 != nil }.map { $0! }
                 guard let physical = chain.first else {
                     report.framesWithoutStartLine += 1
-                    callee = functions[physicalLine.functionID].map { (profile.linkageName(of: $0), false) }
+                    // Kernel code ([kernel.kallsyms], [vdso]) is entered by interrupts and
+                    // system calls, never called from the line below it.
+                    let isKernel = mappings[location.mappingID].map { profile.string($0.filename).hasPrefix("[") } ?? false
+                    callee = isKernel ? nil : functions[physicalLine.functionID].map { (profile.linkageName(of: $0), false) }
                     continue
                 }
                 let folded = chain.count < frames.count

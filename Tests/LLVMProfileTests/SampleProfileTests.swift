@@ -95,6 +95,19 @@ import Pprof
         #expect(profile.functions["main"]?.callTargets[LineLocation(offset: 2)]?["$s4main4workyyF"] == 8)
     }
 
+    /// A timer interrupt's kernel frames sit below the interrupted line in perf stacks; they are
+    /// not calls made there.
+    @Test func kernelFramesAreNotCallTargets() throws {
+        var p = synthetic()
+        p.stringTable.append("[kernel.kallsyms]")
+        p.mappings = [Mapping(id: 1, memoryStart: 0, memoryLimit: 0x1000, filename: Int64(p.stringTable.count - 1))]
+        p.locations[3].mappingID = 1  // location 4: function 4 (no start line), now in the kernel
+        var report = ConversionReport()
+        let profile = SampleProfile(converting: p, report: &report)
+        #expect(profile.functions["main"]?.callTargets[LineLocation(offset: 2)]?["leaf"] == nil)
+        #expect(profile.functions["main"]?.bodySamples[LineLocation(offset: 2)] == 9)
+    }
+
     /// What LLVM's format cannot hold is counted and left out, never written: llvm-profdata
     /// rejects line offsets past 65,535, and counts past 64 bits must not trap.
     @Test func unrepresentableLinesAreLeftOutAndHugeCountsSaturate() throws {
