@@ -12,6 +12,8 @@ let package = Package(
         // The agent a Swift service links: continuous in-process CPU profiling (or instrumented
         // counters) uploaded to a profile store.
         .library(name: "PGOAgent", targets: ["PGOAgent"]),
+        // The Benchmarks workload under the agent: `agent-demo --store URL --service NAME --seconds N`.
+        .executable(name: "agent-demo", targets: ["agent-demo"]),
         .executable(name: "pgo", targets: ["pgo"]),
         // `swift package pgo COMMAND ...`: the tool, run in the package directory.
         .plugin(name: "PGOCommand", targets: ["PGOCommand"]),
@@ -39,6 +41,10 @@ let package = Package(
         // that nothing in it allocates or locks), and the LLVM profiling runtime's weak symbols.
         .target(name: "CPGOSampler"),
         .target(name: "PGOAgent", dependencies: ["CPGOSampler", "Pprof", "ProfileStore", "LLVMProfile"]),
+        // Benchmarks/Workload's workload, shared with its own package, for agent-demo.
+        .target(name: "WorkloadCore", path: "Benchmarks/Workload/Sources/WorkloadCore"),
+        .executableTarget(
+            name: "agent-demo", dependencies: ["PGOAgent", "PGOCommandLine", "ProfileStore", "WorkloadCore"], path: "Examples/agent-demo"),
         .target(name: "PGOCommandLine", dependencies: ["Pprof", "ProfileStore", "PGOBuild", "LLVMProfile"]),
         .executableTarget(name: "pgo", dependencies: ["PGOCommandLine"]),
         .plugin(

@@ -20,7 +20,7 @@ set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$script_dir/.." && pwd)
-workload_sources=("$script_dir"/Workload/Sources/Workload/*.swift)
+workload_sources=("$script_dir"/Workload/Sources/WorkloadCore/*.swift "$script_dir"/Workload/Sources/Workload/main.swift)
 
 RUNS=${RUNS:-5}
 SEED=${SEED:-42}
@@ -41,7 +41,7 @@ for v in SCALE TRAIN_SCALE CALLGRIND_SCALE; do
 done
 [[ $CALLGRIND == 0 || $CALLGRIND == 1 ]] || die "CALLGRIND must be 0 or 1, got '$CALLGRIND'"
 [[ $KEEP == 0 || $KEEP == 1 ]] || die "KEEP must be 0 or 1, got '$KEEP'"
-((${#workload_sources[@]} > 1)) || die "no workload sources in $script_dir/Workload/Sources/Workload"
+((${#workload_sources[@]} > 1)) || die "no workload sources in $script_dir/Workload/Sources"
 [[ -x $TIME ]] || die "GNU time is needed at $TIME"
 $TIME -f '%e %U' -o /dev/null true 2>/dev/null || die "$TIME is not GNU time (needs -f and -o)"
 command -v perf >/dev/null || die "linux perf is needed (Debian: linux-perf)"

@@ -27,8 +27,11 @@ public struct CommandSpec: Sendable {
     public var options: [OptionSpec]
     /// Paragraphs shown after the options in `--help`.
     public var discussion: String
+    /// What runs it: `pgo` for the tool's commands, empty for a program of its own (`agent-demo`).
+    public var program: String
 
-    public init(name: String, summary: String, positionals: String, options: [OptionSpec], discussion: String = "") {
+    public init(name: String, summary: String, positionals: String, options: [OptionSpec], discussion: String = "", program: String = "pgo") {
+        self.program = program
         self.name = name
         self.summary = summary
         self.positionals = positionals
@@ -36,9 +39,12 @@ public struct CommandSpec: Sendable {
         self.discussion = discussion
     }
 
+    /// How the command is run: `pgo merge`, or `agent-demo`.
+    var invocation: String { program.isEmpty ? name : "\(program) \(name)" }
+
     public var usage: String {
         let options = self.options.isEmpty ? "" : " [options]"
-        return "pgo \(name)\(options)\(positionals.isEmpty ? "" : " " + positionals)"
+        return "\(invocation)\(options)\(positionals.isEmpty ? "" : " " + positionals)"
     }
 
     public var helpText: String {
@@ -109,7 +115,7 @@ extension CommandSpec {
                 inlineValue = String(argument[argument.index(after: equals)...])
             }
             guard let option = options.first(where: { $0.names.contains(name) }) else {
-                throw UsageError("unknown option '\(name)' for 'pgo \(self.name)' (see 'pgo \(self.name) --help')")
+                throw UsageError("unknown option '\(name)' for '\(invocation)' (see '\(invocation) --help')")
             }
             let key = option.primaryName
             if option.valueName == nil {

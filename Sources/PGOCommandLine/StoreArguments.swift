@@ -3,9 +3,10 @@ import PGOBuild
 import Pprof
 import ProfileStore
 
-/// Options every store command takes.
-enum StoreArguments {
-    static let options: [OptionSpec] = [
+/// Options every store command takes (public for other executables of this package, such as
+/// `agent-demo`, which open stores the same way).
+public enum StoreArguments {
+    public static let options: [OptionSpec] = [
         OptionSpec(["--store"], value: "URL", help: "The store: s3://BUCKET[/PREFIX], file:///DIR or a directory path. Required."),
         OptionSpec(["--service"], value: "NAME", help: "The service whose profiles these are (pgolib's appName). Required."),
         OptionSpec(["--layout"], value: "LAYOUT", help: "Key layout: swift-pgo (default) or pgolib, to read and write pgolib's stores."),
@@ -28,12 +29,12 @@ enum StoreArguments {
         e.g. 90m, 24h, 7d or 1h30m. Windows include both ends.
         """
 
-    static func service(_ arguments: ParsedArguments) throws -> String {
+    public static func service(_ arguments: ParsedArguments) throws -> String {
         guard let service = arguments.value("--service") else { throw UsageError("missing --service NAME") }
         return service
     }
 
-    static func open(_ arguments: ParsedArguments, context: CommandContext) throws -> any ProfileStore {
+    public static func open(_ arguments: ParsedArguments, context: CommandContext) throws -> any ProfileStore {
         guard let url = arguments.value("--store") else { throw UsageError("missing --store URL") }
         var options = StoreOptions(environment: context.environment)
         if let layout = arguments.value("--layout") {

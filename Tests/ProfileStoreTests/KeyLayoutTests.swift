@@ -77,6 +77,9 @@ import Testing
         #expect(parseDuration("1h30m") == 5400)
         #expect(parseDuration("7d") == 604_800)
         #expect(parseDuration("2w") == 1_209_600)
+        #expect(parseDuration("500ms") == 0.5)
+        #expect(parseDuration("1m30s250ms") == 90.25)
+        #expect(parseDuration("5ms5") == nil)
         for bad in ["", "10", "h", "5x", "-3d", "0s"] { #expect(parseDuration(bad) == nil, "\(bad)") }
     }
 

@@ -52,15 +52,21 @@ public func parseTimestamp(_ text: String) -> Date? {
     return nil
 }
 
-/// Parses durations like `30s`, `90m`, `24h`, `7d`, `2w` or `1h30m`.
+/// Parses durations like `500ms`, `30s`, `90m`, `24h`, `7d`, `2w` or `1h30m`.
 public func parseDuration(_ text: String) -> TimeInterval? {
     let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
     var total: TimeInterval = 0
     var number = ""
     var sawUnit = false
-    for character in text {
+    var characters = Array(text)[...]
+    while let character = characters.popFirst() {
         if character.isASCII && character.isNumber {
             number.append(character)
+        } else if character == "m", characters.first == "s", let value = Double(number) {
+            characters.removeFirst()  // milliseconds
+            total += value / 1000
+            number = ""
+            sawUnit = true
         } else if let unit = units[character], let value = Double(number) {
             total += value * unit
             number = ""

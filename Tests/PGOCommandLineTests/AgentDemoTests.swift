@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// `agent-demo`, the workload under the agent, as issue 6 describes its use: profiles land in the
+/// store while it runs, and `pgo fetch --llvm --binary` turns them into a validated sample profile.
+@Suite struct AgentDemoTests {
+    static var agentDemo: String? {
+        RecipeTests.pgoDirectory.map { $0 + "/agent-demo" }.flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
+    }
+
+    func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    @Test func profilesOfARunBecomeASampleProfileForItsBinary() async throws {
+        let demo = try #require(Self.agentDemo, "agent-demo is not built next to the tests")
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = ["--store", directory + "/store", "--service", "demo"]
+
+        let help = try run(demo, ["--help"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("Usage: agent-demo [options]"))
+        #expect(try run(demo, ["--bogus"]).status == 2)
+
+        let demoRun = try run(demo, store + ["--interval", "1s", "--duration", "500ms", "--seconds", "4"])
+        #expect(demoRun.status == 0, "\(demoRun.output)")
+        #expect(demoRun.output.contains("checksum: "))
+        #expect(!demoRun.output.contains("profiler:"), "the profiler reported errors: \(demoRun.output)")
+
+        // One profile per interval: at 0, 1, 2, 3 s (and perhaps one more as the last round ends).
+        let list = await pgo(["list"] + store, in: directory)
+        #expect(list.status == 0, "\(list.output.stderr)")
+        let profiles = list.output.stdout.split(separator: "\n").filter { $0.contains(".pb.gz") }
+        #expect((3...5).contains(profiles.count), "\(list.output.stdout)")
+
+        let fetch = await pgo(["fetch"] + store + ["--since", "1h", "--llvm", "demo.prof", "--binary", demo, "--strict", "--cache", "none"], in: directory)
+        #expect(fetch.status == 0, "\(fetch.output.stderr)")
+        let text = try String(contentsOfFile: directory + "/demo.prof", encoding: .utf8)
+        // The workload's interpreter and lexer, by their linkage names, symbolized against the binary.
+        #expect(text.contains("12WorkloadCore7MachineC"), "\(text.prefix(2000))")
+        #expect(text.contains("12WorkloadCore5LexerV"), "\(text.prefix(2000))")
+    }
+}
