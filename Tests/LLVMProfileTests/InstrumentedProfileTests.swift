@@ -5,28 +5,9 @@ import Testing
 /// An instrumented Swift program, built and run once for the suite: a hot function, a function
 /// that never runs (all its counters 0), and its raw profile.
 struct InstrumentedProgram: Sendable {
-    static let source = """
-        @inline(never)
-        func neverCalled(_ x: Int) -> Int {
-            if x > 10 {
-                return x * 3
-            } else {
-                return x - 1
-            }
-        }
-
-        @inline(never)
-        func collatzStep(_ x: Int) -> Int {
-            if x % 2 == 0 { return x / 2 }
-            return 3 * x + 1
-        }
-
-        var total = 0
-        for i in 0..<200_000 { total &+= collatzStep(i) }
-        if CommandLine.arguments.count > 3 { total &+= neverCalled(total) }
-        print(total)
-
-        """
+    /// Fixtures/instrumented/main.swift: a hot function and one that never runs.
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path + "/Fixtures/instrumented/main.swift"
 
     let directory: String
     let sourceFile: String
@@ -40,7 +21,7 @@ struct InstrumentedProgram: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         sourceFile = directory + "/main.swift"
         binary = directory + "/generate"
-        try Self.source.write(toFile: sourceFile, atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: Self.fixture, toPath: sourceFile)
         try runChecked(swiftc(), ["-O", "-module-name", "M", "-profile-generate", sourceFile, "-o", binary])
         try runChecked(binary, [], environment: ["LLVM_PROFILE_FILE": directory + "/run.profraw"])
         profraw = [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/run.profraw")))

@@ -5,24 +5,6 @@ import Testing
 /// The instrumented path as a service and its build use it: a `-profile-generate` binary writes a
 /// `.profraw`, `pgo upload` stores it, `pgo fetch --llvm` merges it, and swiftc builds with the flags.
 @Suite struct InstrumentedFetchTests {
-    static let source = """
-        @inline(never)
-        func rare(_ x: Int) -> Int {
-            if x > 10 { return x * 3 } else { return x - 1 }
-        }
-
-        @inline(never)
-        func step(_ x: Int) -> Int {
-            if x % 2 == 0 { return x / 2 }
-            return 3 * x + 1
-        }
-
-        var total = 0
-        for i in 0..<100_000 { total &+= step(i) }
-        if CommandLine.arguments.count > 3 { total &+= rare(total) }
-        print(total)
-
-        """
 
     func shell(_ command: String, in directory: String) throws -> (status: Int32, output: String) {
         let process = Process()
@@ -41,7 +23,7 @@ import Testing
     @Test func uploadedProfrawBecomesAProfdataThatSwiftcBuildsWith() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Self.source.write(toFile: directory + "/main.swift", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: fixtures + "/instrumented/main.swift", toPath: directory + "/main.swift")
         let generate = try shell("swiftc -O -module-name App -profile-generate \(directory)/main.swift -o gen && LLVM_PROFILE_FILE=\(directory)/%p.profraw ./gen", in: directory)
         try #require(generate.status == 0, "\(generate.output)")
         let raw = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasSuffix(".profraw") })
@@ -75,7 +57,7 @@ import Testing
         #expect(manifest.contains("\"kind\" : \"llvm-instrumented\""))
         #expect(manifest.contains(".profraw"))
 
-        // swiftc builds with it (smoothed: the never-run `rare` would crash 6.3.1 otherwise) and finds every function.
+        // swiftc builds with it (smoothed: the never-run `neverCalled` would crash 6.3.1 otherwise) and finds every function.
         let flags = args.replacingOccurrences(of: "-Xswiftc ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
         let build = try shell("swiftc -O -module-name App \(flags) \(directory)/main.swift -o use", in: directory)
         #expect(build.status == 0, "\(build.output)")
