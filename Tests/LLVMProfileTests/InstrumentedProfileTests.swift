@@ -29,34 +29,8 @@ struct InstrumentedProgram: Sendable {
 
     /// Compiles the same source with `-profile-use`; returns swiftc's exit status and output.
     func compile(using profdata: String) throws -> (status: Int32, output: String) {
-        try run(swiftc(), ["-O", "-module-name", "M", "-profile-use=\(profdata)", sourceFile, "-o", directory + "/use-" + UUID().uuidString])
-    }
-}
-
-func swiftc() throws -> String {
-    guard let path = Toolchain.swiftc() else { throw LLVMProfdata.Error(description: "swiftc not found on PATH") }
-    return path
-}
-
-@discardableResult
-func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tool)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
-}
-
-func runChecked(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-    let result = try run(tool, arguments, environment: environment)
-    guard result.status == 0 else {
-        throw LLVMProfdata.Error(description: "\(tool) \(arguments.joined(separator: " ")) exited \(result.status): \(result.output)")
+        let result = try runTool(swiftc(), ["-O", "-module-name", "M", "-profile-use=\(profdata)", sourceFile, "-o", directory + "/use-" + UUID().uuidString])
+        return (result.status, result.combined)
     }
 }
 

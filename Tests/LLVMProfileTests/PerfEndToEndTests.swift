@@ -3,25 +3,6 @@ import Testing
 import Pprof
 @testable import LLVMProfile
 
-/// Runs a program to completion; output goes to files, so large outputs cannot fill a pipe.
-func runTool(_ executable: String, _ arguments: [String], stdout: String? = nil, in directory: String) throws -> (status: Int32, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let errorPath = directory + "/stderr-" + UUID().uuidString
-    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-    if let stdout { _ = FileManager.default.createFile(atPath: stdout, contents: nil) }
-    let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-    let outputHandle = try stdout.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }
-    process.standardError = errorHandle
-    process.standardOutput = outputHandle ?? FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    try errorHandle.close()
-    try outputHandle?.close()
-    return (process.terminationStatus, (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
-}
-
 /// Linux perf, which these tests run for real. Missing perf skips them with a loud message,
 /// unless PGO_REQUIRE_PEERS=1 (CI): then it is a failure.
 enum LinuxPerf {

@@ -110,11 +110,11 @@ import Pprof
             let expected = try model.canonical()
             let path = directory + "/\(name).extbin"
             try Data(try model.extBinaryFormat()).write(to: URL(fileURLWithPath: path))
-            let show = try Self.run(profdata, ["show", "--sample", path])
+            let show = try runTool(profdata, ["show", "--sample", path])
             #expect(show.status == 0, "\(name): \(show.errors)")
             #expect(show.output.components(separatedBy: "Function: ").count - 1 == expected.functions.count, "\(name)")
             // The tool's own text rendering of our file, read by our text reader.
-            let text = try Self.run(profdata, ["merge", "--sample", "--text", path, "-o", directory + "/\(name).txt"])
+            let text = try runTool(profdata, ["merge", "--sample", "--text", path, "-o", directory + "/\(name).txt"])
             #expect(text.status == 0, "\(name): \(text.errors)")
             let theirs = try SampleProfile(text: try String(contentsOfFile: directory + "/\(name).txt", encoding: .utf8))
             #expect(theirs == expected, "\(name)")
@@ -133,7 +133,7 @@ import Pprof
             // llvm-profdata's layouts and optional sections must all read back the same.
             for extra in [[], ["--compress-all-sections"], ["--split-layout"], ["--gen-partial-profile"], ["--prof-sym-list=\(symbols)"]] {
                 let out = directory + "/\(name)-llvm.extbin"
-                let merge = try Self.run(profdata, ["merge", "--sample", "--extbinary"] + extra + [directory + "/\(name).txt", "-o", out])
+                let merge = try runTool(profdata, ["merge", "--sample", "--extbinary"] + extra + [directory + "/\(name).txt", "-o", out])
                 #expect(merge.status == 0, "\(name): \(merge.errors)")
                 let theirs = Array(try Data(contentsOf: URL(fileURLWithPath: out)))
                 let (read, summary) = try SampleProfile.readExtBinary(theirs)
@@ -163,7 +163,7 @@ import Pprof
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.handMade().textFormat().write(toFile: directory + "/in.txt", atomically: true, encoding: .utf8)
-        let merge = try Self.run(profdata, ["merge", "--sample", "--extbinary", "--use-md5", directory + "/in.txt", "-o", directory + "/md5.extbin"])
+        let merge = try runTool(profdata, ["merge", "--sample", "--extbinary", "--use-md5", directory + "/in.txt", "-o", directory + "/md5.extbin"])
         #expect(merge.status == 0, "\(merge.errors)")
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/md5.extbin")))
         #expect {
@@ -297,22 +297,6 @@ import Pprof
         return path
     }
 
-    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let errorFile = NSTemporaryDirectory() + "pgo-extbin-err-" + UUID().uuidString
-        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorFile) }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errors = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self), errors)
-    }
 
     /// The section headers of an extbinary file, in header order, with each section's bytes.
     static func sections(_ file: [UInt8]) throws -> [(type: UInt64, offset: Int, bytes: [UInt8])] {

@@ -63,16 +63,9 @@ import Pprof
             let text = SampleProfile(converting: profile, report: &report).textFormat()
             let path = directory + "/\(name).prof"
             try text.write(toFile: path, atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: profdata)
-            process.arguments = ["show", "--sample", path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(name): \(output)")
+            let show = try runTool(profdata, ["show", "--sample", path])
+            let output = show.combined
+            #expect(show.status == 0, "\(name): \(output)")
             let functionCount = text.split(separator: "\n").filter { !$0.hasPrefix(" ") }.count
             #expect(output.contains("Function: "), "\(name): \(output)")
             #expect(output.components(separatedBy: "Function: ").count - 1 == functionCount, "\(name)")

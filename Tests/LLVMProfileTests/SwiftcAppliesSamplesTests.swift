@@ -56,14 +56,10 @@ import Pprof
         guard let swiftc = Toolchain.swiftc() else { throw SampleProfileValidationError(description: "swiftc not found") }
         let record = directory + "/w.opt.yaml"
         try? FileManager.default.removeItem(atPath: record)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: swiftc)
-        process.arguments = ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-c", "-o", directory + "/w.o",
-                             "-save-optimization-record=yaml", "-save-optimization-record-passes", "sample-profile.*",
-                             "-save-optimization-record-path", record] + (profile.map { ["-profile-sample-use=\($0)"] } ?? [])
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let compile = try runTool(swiftc, ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-c", "-o", directory + "/w.o",
+                                           "-save-optimization-record=yaml", "-save-optimization-record-passes", "sample-profile.*",
+                                           "-save-optimization-record-path", record] + (profile.map { ["-profile-sample-use=\($0)"] } ?? []))
+        #expect(compile.status == 0, "\(compile.combined)")
         let yaml = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
         // Each remark: "Name: AppliedSamples", then its DebugLoc (which YAML may wrap) up to "Args:".
         let lines = yaml.split(separator: "\n")

@@ -7,27 +7,15 @@ import Pprof
 @Suite struct SymbolizationTests {
     func build(_ directory: String) throws -> String {
         try SwiftcAppliesSamplesTests.source.write(toFile: directory + "/w.swift", atomically: true, encoding: .utf8)
-        let swiftc = try #require(Toolchain.swiftc())
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: swiftc)
-        process.arguments = ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-o", directory + "/w"]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let compile = try runTool(try swiftc(), ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-o", directory + "/w"])
+        #expect(compile.status == 0, "\(compile.combined)")
         return directory + "/w"
     }
 
     /// The address of a symbol in the binary, from llvm-nm.
     func address(of symbol: String, in binary: String) throws -> UInt64 {
         let nm = try #require(Toolchain.tool("llvm-nm"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: nm)
-        process.arguments = [binary]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try runTool(nm, [binary]).output
         let line = try #require(text.split(separator: "\n").first { $0.hasSuffix(" " + symbol) })
         return try #require(UInt64(line.split(separator: " ")[0], radix: 16))
     }
@@ -94,13 +82,8 @@ import Pprof
             print(mix(CommandLine.arguments.count * 1000))
 
             """.write(toFile: directory + "/d.swift", atomically: true, encoding: .utf8)
-        let swiftc = try #require(Toolchain.swiftc())
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: swiftc)
-        process.arguments = ["-O", "-g", "-debug-info-for-profiling", "-module-name", "D", directory + "/d.swift", "-o", directory + "/d"]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
+        let compile = try runTool(try swiftc(), ["-O", "-g", "-debug-info-for-profiling", "-module-name", "D", directory + "/d.swift", "-o", directory + "/d"])
+        try #require(compile.status == 0, "\(compile.combined)")
         let binary = directory + "/d"
         let mix = try address(of: "$s1D3mixyS2iF", in: binary)
 
