@@ -8,31 +8,18 @@ import Testing
         RecipeTests.pgoDirectory.map { $0 + "/agent-demo" }.flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil }
     }
 
-    func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
     @Test func profilesOfARunBecomeASampleProfileForItsBinary() async throws {
         let demo = try #require(Self.agentDemo, "agent-demo is not built next to the tests")
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = ["--store", directory + "/store", "--service", "demo"]
 
-        let help = try run(demo, ["--help"])
+        let help = try runProgram(demo, ["--help"])
         #expect(help.status == 0)
         #expect(help.output.contains("Usage: agent-demo [options]"))
-        #expect(try run(demo, ["--bogus"]).status == 2)
+        #expect(try runProgram(demo, ["--bogus"]).status == 2)
 
-        let demoRun = try run(demo, store + ["--interval", "1s", "--duration", "500ms", "--seconds", "4"])
+        let demoRun = try runProgram(demo, store + ["--interval", "1s", "--duration", "500ms", "--seconds", "4"])
         #expect(demoRun.status == 0, "\(demoRun.output)")
         #expect(demoRun.output.contains("checksum: "))
         #expect(!demoRun.output.contains("profiler:"), "the profiler reported errors: \(demoRun.output)")

@@ -23,16 +23,8 @@ import LLVMProfile
         #expect(!fromText.functions.isEmpty)
 
         let profdata = try #require(Toolchain.tool("llvm-profdata"), "llvm-profdata not found next to swiftc")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: profdata)
-        process.arguments = ["show", "--sample", "--show-sec-info-only", directory + "/app.extbin"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let (status, output) = try runProgram(profdata, ["show", "--sample", "--show-sec-info-only", directory + "/app.extbin"])
+        #expect(status == 0, "\(output)")
         #expect(output.contains("LBRProfileSection"), "\(output)")
         #expect(output.contains("ProfileSummarySection"), "\(output)")
     }

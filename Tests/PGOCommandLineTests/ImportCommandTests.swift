@@ -10,19 +10,7 @@ import LLVMProfile
     static let workload = fixtures + "/perf/workload.swift"
 
     func run(_ executable: String, _ arguments: [String], stdout: String? = nil) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let stdout {
-            _ = FileManager.default.createFile(atPath: stdout, contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
-        } else {
-            process.standardOutput = FileHandle.nullDevice
-        }
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try runProgram(executable, arguments, stdout: stdout).status
     }
 
     func perf() -> String? {

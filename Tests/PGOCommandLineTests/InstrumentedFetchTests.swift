@@ -7,17 +7,7 @@ import Testing
 @Suite struct InstrumentedFetchTests {
 
     func shell(_ command: String, in directory: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try runProgram("/bin/sh", ["-c", command], in: directory)
     }
 
     @Test func uploadedProfrawBecomesAProfdataThatSwiftcBuildsWith() async throws {

@@ -36,20 +36,7 @@ import Testing
     }
 
     func runScript(_ script: String, in directory: String, environment extra: [String: String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [script]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
-        let log = directory + "/recipe.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        try runProgram("/bin/sh", [script], in: directory, environment: extra)
     }
 
     @Test func goServiceBuilderStage() throws {
@@ -70,14 +57,7 @@ import Testing
         #expect(status == 0, "\(log)")
         #expect(log.contains("fetched 3 profiles"), "\(log)")
         // The binary records the profile it was built with.
-        let version = Process()
-        version.executableURL = URL(fileURLWithPath: go)
-        version.arguments = ["version", "-m", directory + "/server"]
-        let pipe = Pipe()
-        version.standardOutput = pipe
-        try version.run()
-        let info = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        version.waitUntilExit()
+        let info = try runProgram(go, ["version", "-m", directory + "/server"]).output
         #expect(info.contains("-pgo=\(directory)/default.pgo"), "\(info)")
 
         // With the store down the same step still builds, without PGO.
