@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -104,6 +105,7 @@ static void on_sigprof(int signal, siginfo_t *info, void *context) {
             uintptr_t pc, sp, fp;
             registers((const ucontext_t *)context, &pc, &sp, &fp);
             target->sample.depth = walk(pc, sp, fp, target->sample.frames);
+            target->sample.thread = pgo_current_thread();
             atomic_store_explicit(&target->state, SLOT_READY, memory_order_release);
         } else {
             atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
@@ -225,6 +227,8 @@ size_t pgo_sampler_drain(pgo_sample *out, size_t capacity) {
     }
     return moved;
 }
+
+uint32_t pgo_current_thread(void) { return (uint32_t)syscall(SYS_gettid); }
 
 uint64_t pgo_sampler_dropped(void) { return atomic_load(&dropped); }
 uint64_t pgo_sampler_taken(void) { return atomic_load(&taken); }

@@ -8,13 +8,15 @@ public enum CPUProfile {
     /// (with ELF build IDs) and the main executable's function names. Throws `ProfilerError`
     /// when the sampler cannot start (another capture or another SIGPROF user), or
     /// `CancellationError` (after stopping the sampler) when the task is cancelled.
+    /// `labelThreads` keeps threads apart, each sample with a numeric `thread` label (the kernel
+    /// thread ID); off by default, as PGO does not use it and it multiplies the stacks.
     public static func capture(
-        duration: Duration, frequency: Int = 100, slots: Int = 4096, maximumStacks: Int = 20_000
+        duration: Duration, frequency: Int = 100, slots: Int = 4096, maximumStacks: Int = 20_000, labelThreads: Bool = false
     ) async throws -> Profile {
         let start = Date()
         let clock = ContinuousClock()
         let began = clock.now
-        let session = try SamplerSession(frequency: frequency, slots: slots, maximumStacks: maximumStacks)
+        let session = try SamplerSession(frequency: frequency, slots: slots, maximumStacks: maximumStacks, byThread: labelThreads)
         let slept: Result<Void, Error> = await Result { try await Task.sleep(for: duration) }
         let (stacks, taken, dropped) = session.finish()
         if case .failure = slept { throw CancellationError() }

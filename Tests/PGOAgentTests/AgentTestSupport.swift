@@ -1,3 +1,4 @@
+import CPGOSampler
 import Foundation
 import PGOAgent
 import ProfileStore
@@ -9,15 +10,21 @@ final class Spinner: @unchecked Sendable {
     private var stopped = false
     private let done = DispatchSemaphore(value: 0)
     private(set) var result: UInt64 = 0
+    /// The spinning thread's kernel thread ID, as samples carry it.
+    private(set) var threadID: UInt32 = 0
+    private let started = DispatchSemaphore(value: 0)
 
     init() {
         let thread = Thread { [self] in
+            threadID = pgo_current_thread()
+            started.signal()
             var value: UInt64 = 1
             while !lock.withLock({ stopped }) { value = agentTestSpin(value) }
             result = value
             done.signal()
         }
         thread.start()
+        started.wait()
     }
 
     func stop() {

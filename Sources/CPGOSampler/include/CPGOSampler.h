@@ -10,7 +10,8 @@
 /// One sample: the interrupted program counter, then the return addresses of its callers.
 typedef struct {
     uint32_t depth;
-    uint32_t reserved;
+    /// The interrupted thread's kernel thread ID.
+    uint32_t thread;
     uint64_t frames[PGO_SAMPLER_MAX_FRAMES];
 } pgo_sample;
 
@@ -40,6 +41,9 @@ uint64_t pgo_sampler_dropped(void);
 
 /// Samples taken since start (kept or dropped).
 uint64_t pgo_sampler_taken(void);
+
+/// The calling thread's kernel thread ID (as samples record it).
+uint32_t pgo_current_thread(void);
 
 /// The LLVM profiling runtime, when the binary was built with -profile-generate: 1 if present.
 int pgo_llvm_profile_available(void);

@@ -12,7 +12,7 @@ struct AgentProfileBuilder {
     var executable: String?
     var binaries: BinaryInfoCache = .shared
 
-    func build(stacks: [[UInt64]: Int], taken: UInt64, dropped: UInt64) -> Profile {
+    func build(stacks: [SampledStack: Int], taken: UInt64, dropped: UInt64) -> Profile {
         var profile = Profile()
         var strings: [String: Int64] = ["": 0]
         profile.stringTable = [""]
@@ -56,7 +56,7 @@ struct AgentProfileBuilder {
         }
         // Create the executable's mapping first when it was sampled at all.
         if let executable, let index = byStart.firstIndex(where: { $0.path == executable }),
-           stacks.keys.contains(where: { $0.contains { byStart[index].start <= $0 && $0 < byStart[index].end } }) {
+           stacks.keys.contains(where: { $0.frames.contains { byStart[index].start <= $0 && $0 < byStart[index].end } }) {
             _ = mappingID(index)
         }
 
@@ -88,12 +88,16 @@ struct AgentProfileBuilder {
             locationIDs[address] = id
             return id
         }
-        // Deterministic order: by stack.
-        for (stack, count) in stacks.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+        // Deterministic order: by thread, then stack.
+        let ordered = stacks.sorted { a, b in
+            a.key.thread != b.key.thread ? a.key.thread < b.key.thread : a.key.frames.lexicographicallyPrecedes(b.key.frames)
+        }
+        for (stack, count) in ordered {
             // The leaf is the interrupted instruction; callers are return addresses, moved back
             // into the call instruction so that they symbolize to the line of the call.
-            let addresses = stack.enumerated().map { $0.offset == 0 ? $0.element : $0.element &- 1 }
-            profile.samples.append(Sample(locationIDs: addresses.map(location), values: [Int64(count), Int64(count) * period]))
+            let addresses = stack.frames.enumerated().map { $0.offset == 0 ? $0.element : $0.element &- 1 }
+            let labels = stack.thread == 0 ? [] : [Label(key: intern("thread"), num: Int64(stack.thread))]
+            profile.samples.append(Sample(locationIDs: addresses.map(location), values: [Int64(count), Int64(count) * period], labels: labels))
         }
         return profile
     }

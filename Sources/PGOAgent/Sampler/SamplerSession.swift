@@ -10,15 +10,17 @@ final class SamplerSession: @unchecked Sendable {
     nonisolated(unsafe) private static var active = false
 
     private let lock = NSLock()
-    private var stacks: [[UInt64]: Int] = [:]
+    private var stacks: [SampledStack: Int] = [:]
     private var overflowed = 0
     private var stopping = false
     private let maximumStacks: Int
+    private let byThread: Bool
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts sampling at `frequency` Hz into `slots` slots; at most `maximumStacks` distinct
     /// stacks are kept (samples of further stacks are counted as dropped), so memory is bounded.
-    init(frequency: Int, slots: Int, maximumStacks: Int) throws {
+    /// `byThread` keeps each thread's stacks apart (for a thread label); otherwise threads merge.
+    init(frequency: Int, slots: Int, maximumStacks: Int, byThread: Bool = false) throws {
         try Self.exclusive.withLock {
             guard !Self.active else { throw ProfilerError(stage: .capture, message: "a CPU profile is already being taken in this process") }
             var message = [CChar](repeating: 0, count: 256)
@@ -29,6 +31,7 @@ final class SamplerSession: @unchecked Sendable {
             Self.active = true
         }
         self.maximumStacks = maximumStacks
+        self.byThread = byThread
         let thread = Thread { [self] in drainLoop() }
         thread.name = "swift-pgo sampler drain"
         thread.start()
@@ -49,7 +52,7 @@ final class SamplerSession: @unchecked Sendable {
             guard count > 0 else { return }
             lock.withLock {
                 for index in 0..<count {
-                    let stack = Self.frames(of: buffer[index])
+                    let stack = SampledStack(thread: byThread ? buffer[index].thread : 0, frames: Self.frames(of: buffer[index]))
                     if stacks[stack] != nil || stacks.count < maximumStacks {
                         stacks[stack, default: 0] += 1
                     } else {
@@ -67,7 +70,7 @@ final class SamplerSession: @unchecked Sendable {
     }
 
     /// Stops sampling, takes the last samples, and frees the sampler for the next session.
-    func finish() -> (stacks: [[UInt64]: Int], taken: UInt64, dropped: UInt64) {
+    func finish() -> (stacks: [SampledStack: Int], taken: UInt64, dropped: UInt64) {
         pgo_sampler_stop()
         lock.withLock { stopping = true }
         finished.wait()
@@ -78,6 +81,13 @@ final class SamplerSession: @unchecked Sendable {
         Self.exclusive.withLock { Self.active = false }
         return lock.withLock { (stacks, taken, dropped + UInt64(overflowed)) }
     }
+}
+
+/// One distinct stack: its frames (the interrupted PC, then return addresses) and, when threads
+/// are kept apart, the kernel thread ID (else 0).
+struct SampledStack: Hashable, Sendable {
+    var thread: UInt32
+    var frames: [UInt64]
 }
 
 /// Whether the process-wide sampler is armed (for tests and diagnostics).
