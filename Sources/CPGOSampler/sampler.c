@@ -248,5 +248,9 @@ int pgo_llvm_profile_write_and_reset(const char *path) {
     __llvm_profile_set_filename(path);
     int status = __llvm_profile_write_file();
     __llvm_profile_reset_counters();
+    // The runtime writes once more at exit, to the last name it was given: give it back the one
+    // the process started with, so that it does not recreate our temporary file.
+    const char *configured = getenv("LLVM_PROFILE_FILE");
+    __llvm_profile_set_filename(configured && *configured ? configured : "default.profraw");
     return status == 0 ? 0 : -1;
 }
