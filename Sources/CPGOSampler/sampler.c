@@ -27,6 +27,8 @@ typedef struct {
 static slot *slots;
 static size_t slot_count;
 static _Atomic uint64_t next_slot;
+/// The next ticket the drain looks at. Only the draining thread uses it.
+static uint64_t drain_cursor;
 static _Atomic uint64_t dropped;
 static _Atomic uint64_t taken;
 static _Atomic int running;
@@ -155,6 +157,7 @@ int pgo_sampler_start(int frequency_hz, size_t count, char *error, size_t error_
     }
     slot_count = count;
     atomic_store(&next_slot, 0);
+    drain_cursor = 0;
     atomic_store(&dropped, 0);
     atomic_store(&taken, 0);
     atomic_store_explicit(&running, 1, memory_order_release);
@@ -215,15 +218,34 @@ void pgo_sampler_release(void) {
 
 int pgo_sampler_running(void) { return atomic_load(&running); }
 
+static int take(slot *source, pgo_sample *destination) {
+    uint32_t expected = SLOT_READY;
+    if (atomic_load_explicit(&source->state, memory_order_acquire) != SLOT_READY ||
+        !atomic_compare_exchange_strong_explicit(&source->state, &expected, SLOT_READING, memory_order_acquire, memory_order_relaxed)) {
+        return 0;
+    }
+    *destination = source->sample;
+    atomic_store_explicit(&source->state, SLOT_EMPTY, memory_order_release);
+    return 1;
+}
+
 size_t pgo_sampler_drain(pgo_sample *out, size_t capacity) {
     size_t moved = 0;
-    for (size_t index = 0; index < slot_count && moved < capacity; index++) {
-        uint32_t expected = SLOT_READY;
-        if (atomic_compare_exchange_strong_explicit(&slots[index].state, &expected, SLOT_READING, memory_order_acquire,
-                                                    memory_order_relaxed)) {
-            out[moved++] = slots[index].sample;
-            atomic_store_explicit(&slots[index].state, SLOT_EMPTY, memory_order_release);
-        }
+    if (!slots) return 0;
+    if (!atomic_load(&running)) {
+        // Stopped, no handler in flight: every finished slot, wherever it is.
+        for (size_t index = 0; index < slot_count && moved < capacity; index++) moved += take(&slots[index], &out[moved]);
+        return moved;
+    }
+    // Running: handlers take slots in ticket order, so only the tickets issued since the last
+    // drain can hold new samples. Visiting just those keeps the cost per sample, not per slot.
+    uint64_t end = atomic_load(&next_slot);
+    if (end - drain_cursor > slot_count) drain_cursor = end - slot_count;  // lapped: the older slots were reused
+    while (drain_cursor < end && moved < capacity) {
+        slot *current = &slots[drain_cursor % slot_count];
+        if (atomic_load_explicit(&current->state, memory_order_acquire) == SLOT_WRITING) break;  // still being filled
+        moved += take(current, &out[moved]);
+        drain_cursor++;
     }
     return moved;
 }

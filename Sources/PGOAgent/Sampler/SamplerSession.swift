@@ -3,7 +3,7 @@ import Foundation
 
 /// One run of the process-wide SIGPROF sampler (there can be only one: SIGPROF and
 /// ITIMER_PROF are per process), with a drain thread that moves finished samples out of the
-/// signal path's fixed slots into a stack table, every few milliseconds.
+/// signal path's fixed slots into a stack table, every 20 milliseconds.
 final class SamplerSession: @unchecked Sendable {
     private static let exclusive = NSLock()
     /// Guarded by `exclusive`.
@@ -41,7 +41,7 @@ final class SamplerSession: @unchecked Sendable {
         var buffer = [pgo_sample](repeating: pgo_sample(), count: 256)
         while !lock.withLock({ stopping }) {
             drain(into: &buffer)
-            usleep(10_000)
+            usleep(20_000)  // 4,096 slots hold 40 s at 100 Hz: draining is for freshness, not room
         }
         finished.signal()
     }
