@@ -192,7 +192,8 @@ for scale in "$SCALE" "$LONG_SCALE"; do
     rss_agent=$(median $(column "$work/stats-agent-$scale" 2))
     # The median of each pair's own ratio: steadier when the machine's load drifts during the run.
     pairwise=$(median $(paste -d' ' "$work/stats-agent-$scale" "$work/stats-plain-$scale" | awk '{ if ($4 > 0) printf "%.6f\n", ($1 / $4 - 1) * 100 }'))
-    read -r profiles samples < <(profile_totals "$scale")
+    totals=$(profile_totals "$scale")
+    read -r profiles samples <<<"$totals"
     ((profiles > 0)) || die "the agent saved no profile at SCALE=$scale (a run shorter than DURATION=$DURATION saves none: raise SCALE)"
     overhead[$scale]=$(pct "$cpu_agent" "$cpu_plain")
     rss_extra[$scale]=$(awk -v a="$rss_agent" -v b="$rss_plain" 'BEGIN { printf "%+.1f", (a - b) / 1024 }')
@@ -208,7 +209,7 @@ while read -r scale samples profiles; do
     echo "SCALE=$scale: $profiles profiles saved by $runs agent runs, $samples samples in all ($(awk -v s="$samples" -v r="$runs" 'BEGIN { printf "%.0f", s / r }') per run)."
 done <"$work/saved"
 echo "Checksums identical with and without the agent in every run (SCALE=$SCALE: ${expected[$SCALE]}, SCALE=$LONG_SCALE: ${expected[$LONG_SCALE]})."
-echo "Memory bound: the agent's extra peak RSS is ${rss_extra[$SCALE]} MiB at SCALE=$SCALE and ${rss_extra[$LONG_SCALE]} MiB at SCALE=$LONG_SCALE (twice the work)."
+echo "Memory bound: the agent's extra peak RSS is ${rss_extra[$SCALE]} MiB at SCALE=$SCALE and ${rss_extra[$LONG_SCALE]} MiB at SCALE=$LONG_SCALE ($(awk -v l="$LONG_SCALE" -v s="$SCALE" 'BEGIN { printf "%.3g", l / s }')x the work)."
 if [[ -n $attribution ]]; then
     read -r p_total p_other p_drain p_handler <<<"$attribution"
     echo "perf (one agent run, SCALE=$SCALE, $p_total cpu-clock samples): ${p_other}% of the process's CPU on threads other than the"

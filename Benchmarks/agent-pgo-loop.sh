@@ -136,9 +136,9 @@ log "sample profile: $(stat -c %s "$work/agent.prof") bytes, $profile_functions 
 rm -rf "${root:?}/$scratch_profiled"
 profiled_bin=$(build_agent_demo "$scratch_profiled" --toolset "$flags_dir/swiftpm-toolset.json" \
     -Xswiftc -save-optimization-record=yaml -Xswiftc -save-optimization-record-passes -Xswiftc 'sample-profile.*')
-shopt -s nullglob globstar
-records=("$root/$scratch_profiled"/release/**/*.opt.yaml "$root/$scratch_profiled"/*/release/**/*.opt.yaml)
-shopt -u nullglob globstar
+# find, not a glob: SwiftPM's release/ is a symlink to TRIPLE/release/, a glob over both counts twice.
+records=()
+while IFS= read -r -d '' f; do records+=("$f"); done < <(find "$root/$scratch_profiled" -name '*.opt.yaml' -print0)
 applied=0
 applied_workload=0
 for f in "${records[@]}"; do
