@@ -15,7 +15,7 @@
 #   SEED=42           the workload's seed
 #   FREQUENCY=100     the agent's samples per second of CPU time
 #   DURATION=1s       each profile's length; --interval is the same (profiling all the time)
-#   TARGET=1          the CPU overhead target, in percent
+#   TARGET=1          the CPU overhead target, in percent (the timed median and perf's share must both be under it)
 #   PERF=1 if perf    1: also perf record one agent run and attribute its CPU samples (0: skip)
 #   KEEP=0            1: keep the temporary directory (store, timings) and print its path
 #
@@ -215,9 +215,16 @@ if [[ -n $attribution ]]; then
     echo "perf (one agent run, SCALE=$SCALE, $p_total cpu-clock samples): ${p_other}% of the process's CPU on threads other than the"
     echo "  workload's (the agent's; ${p_drain}% in pgo_sampler_drain alone), ${p_handler}% in the sampler's code on the workload's thread."
 fi
+# The verdict: the timed median must be under the target, and so must the perf share, which is a
+# lower bound of the agent's cost (a negative timed overhead is noise, not a gain).
 met=$(awk -v o="${overhead[$SCALE]}" -v t="$TARGET" 'BEGIN { print (o < t) ? "yes" : "no" }')
+why="timed CPU overhead ${overhead[$SCALE]}% (SCALE=$SCALE, medians)"
+if [[ -n $attribution ]]; then
+    why+=", perf: ${p_other}% on the agent's threads"
+    [[ $(awk -v o="$p_other" -v t="$TARGET" 'BEGIN { print (o < t) ? "yes" : "no" }') == yes ]] || met=no
+fi
 if [[ $met == yes ]]; then
-    echo "TARGET MET: CPU overhead ${overhead[$SCALE]}% < ${TARGET}% at $FREQUENCY Hz (SCALE=$SCALE, medians)"
+    echo "TARGET MET: under ${TARGET}% CPU at $FREQUENCY Hz: $why"
 else
-    echo "NOT MET: CPU overhead ${overhead[$SCALE]}% >= ${TARGET}% at $FREQUENCY Hz (SCALE=$SCALE, medians)"
+    echo "NOT MET: not under ${TARGET}% CPU at $FREQUENCY Hz: $why"
 fi
