@@ -117,7 +117,8 @@ public enum StoreArguments {
         let listing = try await store.list(service: service, window: window)
         for skipped in listing.skipped { context.warn("not a profile: \(store.location) \(skipped)") }
         guard selection.needsCPUTotals else { return (selection.choose(from: listing.profiles), [:]) }
-        let downloaded = try await store.download(listing.profiles)
+        // Instrumentation profiles hold counts, not CPU time: they rank last, without a download.
+        let downloaded = try await store.download(listing.profiles.filter { $0.kind == .pprof })
         var totals: [String: Int64] = [:]
         for (object, bytes) in downloaded {
             do {
