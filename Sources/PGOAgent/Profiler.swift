@@ -82,6 +82,11 @@ public final class Profiler: Sendable {
             }
             do { try await Task.sleep(until: tick, clock: clock) } catch { break }
         }
+        // Instrumented counters since the last interval would otherwise go only to the runtime's
+        // own exit-time file: take them too.
+        if mode == .instrumented, InstrumentedProfile.isAvailable, let counters = try? InstrumentedProfile.takeCounters() {
+            pending.append((counters, Date()))
+        }
         // A last attempt for what the store has not taken yet: profiles are not lost on shutdown if it can help it.
         _ = await save(pending)
     }
