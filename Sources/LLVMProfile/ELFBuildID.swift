@@ -7,6 +7,6 @@ public enum ELFBuildID {
 
     /// The build ID as lowercase hex, or nil when the file has none.
     public static func read(_ path: String) throws -> String? {
-        try ELFFile(path: path).buildID
+        try ELFFile(path: path, readingSymbols: false).buildID
     }
 }

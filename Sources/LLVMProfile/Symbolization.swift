@@ -21,7 +21,9 @@ public enum Symbolization {
     /// chosen by the binary's ELF build ID; a profile whose mappings carry other build IDs is an
     /// error that shows both.
     public static func symbolize(_ profile: Profile, binary: String, symbolizer: String) throws -> SymbolizedProfile {
-        let binaryID = try ELFBuildID.read(binary)
+        // Only the build ID and the segments are needed: the symbol tables of a large binary are not read.
+        let elf = try ELFFile(path: binary, readingSymbols: false)
+        let binaryID = elf.buildID
         let withIDs = profile.mappings.filter { !profile.string($0.buildID).isEmpty }
         let mapping: Mapping
         if let binaryID, let match = profile.mappings.first(where: { profile.string($0.buildID).lowercased() == binaryID }) {
@@ -37,7 +39,7 @@ public enum Symbolization {
 
         let inMapping = profile.locations.filter { $0.mappingID == mapping.id }
         // pprof mappings give file offsets; llvm-symbolizer wants ELF virtual addresses.
-        let addresses = try ELFFile(path: binary).virtualAddresses(ofFileOffsets: inMapping.map { $0.address &- mapping.memoryStart &+ mapping.fileOffset })
+        let addresses = elf.virtualAddresses(ofFileOffsets: inMapping.map { $0.address &- mapping.memoryStart &+ mapping.fileOffset })
         let frames = try run(symbolizer, binary: binary, addresses: addresses)
 
         var result = profile
