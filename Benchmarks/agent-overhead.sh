@@ -24,7 +24,7 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$script_dir/.." && pwd)
+source "$script_dir/common.sh"
 
 RUNS=${RUNS:-7}
 SCALE=${SCALE:-10}
@@ -37,8 +37,6 @@ KEEP=${KEEP:-0}
 TIME=/usr/bin/time
 scratch=.build-agentbench
 
-die() { echo "agent-overhead.sh: $*" >&2; exit 1; }
-log() { echo "# $*" >&2; }
 
 for v in RUNS SCALE LONG_SCALE FREQUENCY; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
@@ -56,24 +54,13 @@ $TIME -f '%e %U' -o /dev/null true 2>/dev/null || die "$TIME is not GNU time (ne
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/agent-overhead.XXXXXX")
 cleanup() { if [[ $KEEP == 1 ]]; then log "kept $work"; else rm -rf "$work"; fi; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 err_log="$work/stderr.log"
 
 # --- Binaries ------------------------------------------------------------------------
 
-# built PRODUCT: builds it in release into $scratch (at the repo root) and prints its path.
-built() {
-    log "building $1 (swift build -c release --product $1 --scratch-path $scratch)"
-    (cd "$root" && swift build -c release --product "$1" --scratch-path "$scratch" >&2) || die "building $1 failed"
-    local bin
-    bin="$(cd "$root" && swift build -c release --product "$1" --scratch-path "$scratch" --show-bin-path)/$1"
-    [[ -x $bin ]] || die "no $1 binary at $bin after the build"
-    echo "$bin"
-}
-if [[ -n ${AGENT_DEMO:-} ]]; then [[ -x $AGENT_DEMO ]] || die "AGENT_DEMO=$AGENT_DEMO is not executable"; else AGENT_DEMO=$(built agent-demo); fi
-if [[ -n ${PGO:-} ]]; then [[ -x $PGO ]] || die "PGO=$PGO is not executable"; else PGO=$(built pgo); fi
+AGENT_DEMO=$(given_or_built AGENT_DEMO agent-demo "$scratch")
+PGO=$(given_or_built PGO pgo "$scratch")
 
 # --- Runs ----------------------------------------------------------------------------
 

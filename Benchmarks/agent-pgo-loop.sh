@@ -23,7 +23,7 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$script_dir/.." && pwd)
+source "$script_dir/common.sh"
 
 RUNS=${RUNS:-5}
 SEED=${SEED:-42}
@@ -38,8 +38,6 @@ scratch_plain=.build-agentbench-pgo-a
 scratch_profiled=.build-agentbench-pgo-b
 service=agent-demo
 
-die() { echo "agent-pgo-loop.sh: $*" >&2; exit 1; }
-log() { echo "# $*" >&2; }
 
 for v in RUNS SCALE TRAIN_SECONDS FREQUENCY CALLGRIND_SCALE; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
@@ -53,17 +51,8 @@ if [[ $CALLGRIND == 1 ]]; then command -v valgrind >/dev/null || die "CALLGRIND=
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/agent-pgo-loop.XXXXXX")
 cleanup() { if [[ $KEEP == 1 ]]; then log "kept $work"; else rm -rf "$work"; fi; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 err_log="$work/stderr.log"
-
-# run LABEL -- command...: runs it with standard error to $err_log; on failure shows it and dies.
-run() {
-    local label=$1
-    shift 2
-    "$@" 2>"$err_log" || { tail -n 30 "$err_log" >&2; die "$label failed: $*"; }
-}
 
 # --- Builds --------------------------------------------------------------------------
 
@@ -71,29 +60,9 @@ run() {
 # (-debug-info-for-profiling leaves the code unchanged). Both builds get it.
 debug_flags=(-Xswiftc -g -Xswiftc -debug-info-for-profiling)
 
-# build_agent_demo SCRATCH EXTRA_ARGS...: release build of agent-demo; prints the binary's path.
-build_agent_demo() {
-    local scratch=$1
-    shift
-    log "building agent-demo: swift build -c release --product agent-demo --scratch-path $scratch ${debug_flags[*]} $*"
-    (cd "$root" && swift build -c release --product agent-demo --scratch-path "$scratch" "${debug_flags[@]}" "$@" >&2) ||
-        die "building agent-demo in $scratch failed"
-    local bin
-    bin="$(cd "$root" && swift build -c release --product agent-demo --scratch-path "$scratch" "${debug_flags[@]}" "$@" --show-bin-path)/agent-demo"
-    [[ -x $bin ]] || die "no agent-demo at $bin after the build"
-    echo "$bin"
-}
+PGO=$(given_or_built PGO pgo .build-agentbench)
 
-if [[ -n ${PGO:-} ]]; then
-    [[ -x $PGO ]] || die "PGO=$PGO is not executable"
-else
-    log "building pgo (swift build -c release --product pgo --scratch-path .build-agentbench)"
-    (cd "$root" && swift build -c release --product pgo --scratch-path .build-agentbench >&2) || die "building pgo failed"
-    PGO="$(cd "$root" && swift build -c release --product pgo --scratch-path .build-agentbench --show-bin-path)/pgo"
-    [[ -x $PGO ]] || die "no pgo binary at $PGO after the build"
-fi
-
-plain_bin=$(build_agent_demo "$scratch_plain")
+plain_bin=$(release_build agent-demo "$scratch_plain" "${debug_flags[@]}")
 # The profiled build replaces this path: keep a copy of the binary that was profiled.
 cp "$plain_bin" "$work/agent-demo-plain"
 plain_bin=$work/agent-demo-plain
@@ -134,7 +103,7 @@ log "sample profile: $(stat -c %s "$work/agent.prof") bytes, $profile_functions 
 # used the profile (*.opt.yaml next to the object files). A fresh scratch: an old object file
 # whose IR did not change would otherwise be kept.
 rm -rf "${root:?}/$scratch_profiled"
-profiled_bin=$(build_agent_demo "$scratch_profiled" --toolset "$flags_dir/swiftpm-toolset.json" \
+profiled_bin=$(release_build agent-demo "$scratch_profiled" "${debug_flags[@]}" --toolset "$flags_dir/swiftpm-toolset.json" \
     -Xswiftc -save-optimization-record=yaml -Xswiftc -save-optimization-record-passes -Xswiftc 'sample-profile.*')
 # find, not a glob: SwiftPM's release/ is a symlink to TRIPLE/release/, a glob over both counts twice.
 records=()

@@ -17,7 +17,7 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$script_dir/.." && pwd)
+source "$script_dir/common.sh"
 
 GO=${GO:-go}
 SIZES=${SIZES:-"24 504 2016"}
@@ -25,8 +25,6 @@ RUNS=${RUNS:-5}
 FIXTURES=${FIXTURES:-$root/Fixtures/profiles}
 TIME=/usr/bin/time
 
-die() { echo "merge.sh: $*" >&2; exit 1; }
-log() { echo "# $*" >&2; }
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
 for n in $SIZES; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "SIZES must be positive integers, got '$n'"; done
@@ -35,20 +33,11 @@ $TIME -f '%e %M' -o /dev/null true 2>/dev/null || die "$TIME is not GNU time (ne
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgo-merge-bench.XXXXXX")
 cleanup() { rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 # --- Tools -------------------------------------------------------------------------
 
-if [[ -n ${PGO:-} ]]; then
-    [[ -x $PGO ]] || die "PGO=$PGO is not executable"
-else
-    log "building pgo (swift build -c release --scratch-path .build-bench)"
-    (cd "$root" && swift build -c release --scratch-path .build-bench >&2)
-    PGO="$(cd "$root" && swift build -c release --scratch-path .build-bench --show-bin-path)/pgo"
-    [[ -x $PGO ]] || die "no pgo binary at $PGO after the build"
-fi
+PGO=$(given_or_built PGO pgo .build-bench)
 
 build_go_tool() { # name -> path of a binary built from $GOROOT/src/cmd/name
     command -v "$GO" >/dev/null || die "Go not found (GO=$GO); set GO=/path/to/go or ${1^^}=/path/to/$1"

@@ -20,7 +20,7 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$script_dir/.." && pwd)
+source "$script_dir/common.sh"
 
 N=${N:-500}
 RUNS=${RUNS:-5}
@@ -29,8 +29,6 @@ AWS_JOBS=${AWS_JOBS:-default}
 FIXTURES=${FIXTURES:-$root/Fixtures/profiles}
 TIME=/usr/bin/time
 
-die() { echo "s3-get.sh: $*" >&2; exit 1; }
-log() { echo "# $*" >&2; }
 
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, got '$N'"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
@@ -82,20 +80,11 @@ cleanup() {
     stop_server
     rm -rf -- "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 
 # --- pgo ---------------------------------------------------------------------------
 
-if [[ -n ${PGO:-} ]]; then
-    [[ -x $PGO ]] || die "PGO=$PGO is not executable"
-else
-    log "building pgo (swift build -c release --scratch-path .build-bench)"
-    (cd "$root" && swift build -c release --scratch-path .build-bench >&2)
-    PGO="$(cd "$root" && swift build -c release --scratch-path .build-bench --show-bin-path)/pgo"
-    [[ -x $PGO ]] || die "no pgo binary at $PGO after the build"
-fi
+PGO=$(given_or_built PGO pgo .build-bench)
 
 # --- SeaweedFS -----------------------------------------------------------------------
 

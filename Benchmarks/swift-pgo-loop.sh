@@ -19,7 +19,7 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$script_dir/.." && pwd)
+source "$script_dir/common.sh"
 workload_sources=("$script_dir"/Workload/Sources/WorkloadCore/*.swift "$script_dir"/Workload/Sources/Workload/main.swift)
 
 RUNS=${RUNS:-5}
@@ -31,8 +31,6 @@ CALLGRIND_SCALE=${CALLGRIND_SCALE:-1}
 KEEP=${KEEP:-0}
 TIME=/usr/bin/time
 
-die() { echo "swift-pgo-loop.sh: $*" >&2; exit 1; }
-log() { echo "# $*" >&2; }
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
 [[ $SEED =~ ^[0-9]+$ ]] || die "SEED must be a non-negative integer, got '$SEED'"
@@ -55,28 +53,12 @@ LLVM_PROFDATA=$toolchain_bin/llvm-profdata # the toolchain's own: its formats ch
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgo-loop-bench.XXXXXX")
 cleanup() { if [[ $KEEP == 1 ]]; then log "kept $work"; else rm -rf "$work"; fi; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit cleanup
 err_log="$work/stderr.log"
-
-# run LABEL -- command...: runs it with standard error to $err_log; on failure shows it and dies.
-run() {
-    local label=$1
-    shift 2
-    "$@" 2>"$err_log" || { tail -n 30 "$err_log" >&2; die "$label failed: $*"; }
-}
 
 # --- pgo -----------------------------------------------------------------------------
 
-if [[ -n ${PGO:-} ]]; then
-    [[ -x $PGO ]] || die "PGO=$PGO is not executable"
-else
-    log "building pgo (swift build -c release --scratch-path .build-bench)"
-    (cd "$root" && swift build -c release --scratch-path .build-bench >&2)
-    PGO="$(cd "$root" && swift build -c release --scratch-path .build-bench --show-bin-path)/pgo"
-    [[ -x $PGO ]] || die "no pgo binary at $PGO after the build"
-fi
+PGO=$(given_or_built PGO pgo .build-bench)
 
 # --- Builds --------------------------------------------------------------------------
 

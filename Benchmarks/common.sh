@@ -1,0 +1,47 @@
+# Sourced by the benchmark scripts, after `set -euo pipefail`: messages, exit traps, the release
+# build of this package's executables, and a runner that shows a failing command's errors.
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+script_name=$(basename "$0")
+
+die() { echo "$script_name: $*" >&2; exit 1; }
+log() { echo "# $*" >&2; }
+
+# on_exit FUNCTION: runs FUNCTION when the script ends, also on Ctrl-C and SIGTERM.
+on_exit() {
+    trap "$1" EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# release_build PRODUCT SCRATCH [swift build arguments...]: builds PRODUCT of this package in
+# release into SCRATCH (relative to the repository root) and prints the binary's path.
+release_build() {
+    local product=$1 scratch=$2
+    shift 2
+    log "building $product: swift build -c release --product $product --scratch-path $scratch $*"
+    (cd "$root" && swift build -c release --product "$product" --scratch-path "$scratch" "$@" >&2) || die "building $product failed"
+    local bin
+    bin="$(cd "$root" && swift build -c release --product "$product" --scratch-path "$scratch" "$@" --show-bin-path)/$product"
+    [[ -x $bin ]] || die "no $product binary at $bin after the build"
+    echo "$bin"
+}
+
+# given_or_built VARIABLE PRODUCT SCRATCH: the binary named by $VARIABLE when it is set (it must
+# be executable), else PRODUCT from release_build.
+given_or_built() {
+    local name=$1 value=${!1:-}
+    if [[ -n $value ]]; then
+        [[ -x $value ]] || die "$name=$value is not executable"
+        echo "$value"
+    else
+        release_build "$2" "$3"
+    fi
+}
+
+# run LABEL -- command...: runs it with standard error to $err_log; on failure shows it and dies.
+run() {
+    local label=$1
+    shift 2
+    "$@" 2>"$err_log" || { tail -n 30 "$err_log" >&2; die "$label failed: $*"; }
+}
