@@ -64,7 +64,6 @@ PGO=$(given_or_built PGO pgo "$scratch")
 
 # --- Runs ----------------------------------------------------------------------------
 
-checksum_of() { sed -n 's/^checksum: //p' "$1"; }
 
 # The checksum of each scale's first run; every later run at that scale must print the same.
 declare -A expected=()
@@ -89,9 +88,6 @@ run_one() {
     tail -n 1 "$work/time.out" | awk '{ printf "%.2f %d %.2f\n", $1 + $2, $3, $4 }' >>"$work/stats-$kind-$scale"
 }
 
-median() { # numbers... -> median
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 column() { awk -v c="$2" '{ print $c }' "$1"; }
 
 log "agent-demo: $AGENT_DEMO"

@@ -122,7 +122,6 @@ log "AppliedSamples remarks: $applied in ${#records[@]} optimization records ($a
 
 labels=("plain" "sample PGO")
 binaries=("$plain_bin" "$profiled_bin")
-checksum_of() { sed -n 's/^checksum: //p' "$1"; }
 expected=
 
 # run_variant V: one timed run (no agent, fixed work), checksum verified; appends "wall cpu".
@@ -150,9 +149,6 @@ for ((r = 0; r < RUNS; r++)); do
     log "pair $((r + 1))/$RUNS:$line"
 done
 
-median() { # numbers... -> median
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 
 declare -a m_wall m_cpu best ir

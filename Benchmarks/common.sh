@@ -39,6 +39,14 @@ given_or_built() {
     fi
 }
 
+# median NUMBERS...: their median.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# checksum_of FILE: the `checksum: HEX` a workload run printed.
+checksum_of() { sed -n 's/^checksum: //p' "$1"; }
+
 # run LABEL -- command...: runs it with standard error to $err_log; on failure shows it and dies.
 run() {
     local label=$1

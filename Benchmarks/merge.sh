@@ -77,9 +77,6 @@ make_inputs() { # n dir: n profiles, fixtures repeated round-robin, names sortin
 
 # --- Measurement helpers -----------------------------------------------------------
 
-median() { # numbers... -> median
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 calc() { awk "BEGIN { print $* }"; }
 fmt() { awk -v v="$2" "BEGIN { printf \"%$1\", v }"; }
 

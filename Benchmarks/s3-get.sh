@@ -272,9 +272,6 @@ log "pgo list and aws s3 ls both show $N objects, $total_bytes bytes"
 
 # --- Measurement helpers -------------------------------------------------------------
 
-median() { # numbers... -> median
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 clock_ticks=$(getconf CLK_TCK)
 server_cpu() { # weed's user+sys CPU so far, in seconds

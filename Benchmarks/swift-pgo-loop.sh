@@ -77,7 +77,6 @@ build() {
 }
 
 # checksum_of OUTPUT_FILE: the workload's "checksum: HEX" line.
-checksum_of() { sed -n 's/^checksum: //p' "$1"; }
 
 build plain
 plain_bin=$work/plain/Workload
@@ -149,9 +148,6 @@ binaries=("$plain_bin" "$work/sample/Workload" "$work/instrumented/Workload")
 profiles=("" "$work/sample.prof" "$work/instr.profdata")
 nv=${#labels[@]}
 
-median() { # numbers... -> median
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 
 # run_variant V: one timed run of variant V, checksum verified; appends "wall user" to its stats.
