@@ -5,7 +5,7 @@
 # Usage: Benchmarks/swift-pgo-loop.sh            (see Benchmarks/README.md)
 #
 # Environment:
-#   PGO=path          pgo binary (default: build it with swift build -c release --scratch-path .build-bench)
+#   PGO=path          pgo binary (default: build it with swift build -c release --product pgo --scratch-path .build-bench)
 #   SWIFTC=path       swiftc (default: swiftc on PATH); llvm-profdata is the one next to it
 #   RUNS=5            timed rounds; each round runs every variant once, in a rotating order
 #   SEED=42 SCALE=10  the workload's arguments for the timed runs (run time grows with SCALE)
