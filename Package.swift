@@ -27,25 +27,37 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
-        // Pure pipeline over values: Wire → Codec → Validation → Merge → Trim → Render.
+        // Pure: bounds-checked byte cursor, LEB128, little-endian integers, hex, ELF (segments,
+        // symbols, build ID), LLVM's profile magic numbers. No I/O.
+        .target(name: "BinaryFormats"),
+        // The pprof engine, pure functions over values: Wire → Codec → Validation → Merge → Trim → Render.
         .target(name: "Pprof", dependencies: ["CZlib"]),
-        // Argument parsing and the commands; unit-tested, so `pgo` itself stays a one-liner.
+        // LLVM profile formats, pure, one folder per stage: SampleProfile/{Model,Text,ExtBinary},
+        // Conversion/ (pprof → sample profile, symbolization's rebuild), Perf/ (perf script →
+        // pprof), Instrumented/ (.profraw layout, the smoothing plan).
+        .target(name: "LLVMProfile", dependencies: ["Pprof", "BinaryFormats"]),
+        // The only effects layer: files (atomic write, bounded read, ELF mapping, scratch
+        // directories), one Subprocess runner, the Toolchain and its LLVM tools (found once,
+        // passed explicitly), HTTP GET, the clock, the one lock type.
+        .target(name: "PGOSystem", dependencies: ["Pprof", "BinaryFormats"]),
         // Where profiles live between collection and build: Store (the protocol, windows, key
-        // layouts), Local (a directory), S3 (SigV4-signed HTTP), Crypto (SHA-256, HMAC for SigV4).
-        .target(name: "ProfileStore", dependencies: ["Pprof"]),
-        // The pre-build step: fetch a window, merge, write profiles, compiler flags and a manifest.
-        .target(name: "PGOBuild", dependencies: ["Pprof", "ProfileStore", "LLVMProfile"]),
-        // pprof CPU profiles to LLVM sample profiles for swiftc and clang.
-        .target(name: "LLVMProfile", dependencies: ["Pprof"]),
+        // layouts, kinds), Local (a directory), S3 (SigV4-signed HTTP), Crypto (SHA-256, HMAC for SigV4).
+        .target(name: "ProfileStore", dependencies: ["Pprof", "BinaryFormats", "PGOSystem"]),
+        // Workflows that return results and report through one Diagnostics sink: Fetch (the
+        // pre-build step), Upload, Selection (the one cpu:N ranking), Retention, Collection (the
+        // one schedule loop, for `pgo collect` and the agent), LLVM (symbolize, convert, check, merge).
+        .target(name: "PGOPipeline", dependencies: ["Pprof", "BinaryFormats", "LLVMProfile", "PGOSystem", "ProfileStore"]),
         // The agent's signal path: a SIGPROF handler, frame-pointer walks into fixed slots (C, so
         // that nothing in it allocates or locks), and the LLVM profiling runtime's weak symbols.
         .target(name: "CPGOSampler"),
-        .target(name: "PGOAgent", dependencies: ["CPGOSampler", "Pprof", "ProfileStore", "LLVMProfile"]),
+        // The agent: the sampler, and a Profiler on the Collection loop.
+        .target(name: "PGOAgent", dependencies: ["CPGOSampler", "Pprof", "BinaryFormats", "PGOSystem", "ProfileStore", "PGOPipeline"]),
         // Benchmarks/Workload's workload, shared with its own package, for agent-demo.
         .target(name: "WorkloadCore", path: "Benchmarks/Workload/Sources/WorkloadCore"),
         .executableTarget(
             name: "agent-demo", dependencies: ["PGOAgent", "PGOCommandLine", "ProfileStore", "WorkloadCore"], path: "Examples/agent-demo"),
-        .target(name: "PGOCommandLine", dependencies: ["Pprof", "ProfileStore", "PGOBuild", "LLVMProfile"]),
+        // The commands: parse arguments, call PGOPipeline, print. Unit-tested, so `pgo` itself stays a one-liner.
+        .target(name: "PGOCommandLine", dependencies: ["Pprof", "BinaryFormats", "LLVMProfile", "PGOSystem", "ProfileStore", "PGOPipeline"]),
         .executableTarget(name: "pgo", dependencies: ["PGOCommandLine"]),
         .plugin(
             name: "PGOCommand",
@@ -66,16 +78,19 @@ let package = Package(
             ),
             dependencies: ["pgo"]
         ),
-        .testTarget(name: "PprofTests", dependencies: ["Pprof"]),
-        .testTarget(name: "PGOAgentTests", dependencies: ["PGOAgent", "CPGOSampler", "LLVMProfile", "Pprof", "ProfileStore"]),
+        .testTarget(name: "PprofTests", dependencies: ["Pprof", "PGOSystem"]),
+        .testTarget(name: "PGOAgentTests", dependencies: ["PGOAgent", "CPGOSampler", "LLVMProfile", "Pprof", "ProfileStore", "PGOPipeline", "PGOSystem", "BinaryFormats"]),
         .testTarget(
-            name: "ProfileStoreTests", dependencies: ["ProfileStore", "Pprof", "PGOCommandLine"],
+            name: "ProfileStoreTests", dependencies: ["ProfileStore", "Pprof", "PGOSystem", "BinaryFormats"],
             // Peers' helper scripts that the tests run.
-            exclude: ["botocore_sign.py", "flaky_s3_server.py", "Support/moto_setup.py", "GoService"]
+            exclude: ["botocore_sign.py", "flaky_s3_server.py", "Support/moto_setup.py"]
         ),
-        .testTarget(name: "LLVMProfileTests", dependencies: ["LLVMProfile", "Pprof"]),
-        .testTarget(name: "PGOBuildTests", dependencies: ["PGOBuild", "ProfileStore", "Pprof"]),
-        .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof", "ProfileStore", "PGOBuild"]),
+        .testTarget(name: "LLVMProfileTests", dependencies: ["LLVMProfile", "Pprof", "BinaryFormats", "PGOSystem", "PGOPipeline"]),
+        .testTarget(
+            name: "PGOPipelineTests", dependencies: ["PGOPipeline", "ProfileStore", "Pprof", "PGOSystem"],
+            exclude: ["GoService"]
+        ),
+        .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof", "ProfileStore", "PGOPipeline", "PGOSystem", "BinaryFormats"]),
     ],
     swiftLanguageModes: [.v6]
 )

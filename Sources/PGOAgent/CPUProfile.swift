@@ -5,7 +5,7 @@ import Pprof
 /// frame-pointer stacks, aggregated away from the signal handler.
 public enum CPUProfile {
     /// Samples the process for `duration` and returns a pprof profile with addresses, mappings
-    /// (with ELF build IDs) and the main executable's function names. Throws `ProfilerError`
+    /// (with ELF build IDs) and the main executable's function names. Throws `CollectionError`
     /// when the sampler cannot start (another capture or another SIGPROF user), or
     /// `CancellationError` (after stopping the sampler) when the task is cancelled.
     /// `labelThreads` keeps threads apart, each sample with a numeric `thread` label (the kernel

@@ -1,5 +1,6 @@
 import CPGOSampler
 import Foundation
+import PGOPipeline
 
 /// The counters of a `-profile-generate` binary, written as a `.profraw` through the LLVM
 /// runtime linked into it. The runtime's functions are weak references, so a binary built
@@ -11,12 +12,12 @@ public enum InstrumentedProfile {
     /// returns the `.profraw` bytes.
     public static func takeCounters() throws -> [UInt8] {
         guard isAvailable else {
-            throw ProfilerError(stage: .instrumentation, message: "this binary has no LLVM profiling runtime: build it with -profile-generate for instrumented mode")
+            throw CollectionError(stage: .instrumentation, message: "this binary has no LLVM profiling runtime: build it with -profile-generate for instrumented mode")
         }
         let path = NSTemporaryDirectory() + "swift-pgo-\(getpid())-\(UUID().uuidString).profraw"
         defer { unlink(path) }
         guard pgo_llvm_profile_write_and_reset(path) == 0, let data = FileManager.default.contents(atPath: path) else {
-            throw ProfilerError(stage: .instrumentation, message: "the LLVM profiling runtime could not write \(path)")
+            throw CollectionError(stage: .instrumentation, message: "the LLVM profiling runtime could not write \(path)")
         }
         return [UInt8](data)
     }

@@ -1,10 +1,13 @@
 import Foundation
+import PGOPipeline
+import PGOSystem
 import Pprof
 import ProfileStore
 
 /// The seed's Profiler for Swift services: at every interval it takes a CPU profile of this
 /// process for `duration` (or, in instrumented mode, the counters gathered since the last
-/// interval) and saves it to the store with its start time.
+/// interval) and saves it to the store with its start time, on the same `CollectionLoop` as
+/// `pgo collect`.
 ///
 /// It never ends the host: failures arrive on `errors`, a profile the store did not take is
 /// kept (up to `maximumPending`) and offered again at the next interval. `run()` returns when
@@ -26,12 +29,14 @@ public final class Profiler: Sendable {
     public let mode: Mode
     /// How many unsaved profiles are kept while the store fails; older ones are given up.
     public let maximumPending: Int
-    public let errors: AsyncStream<ProfilerError>
-    private let continuation: AsyncStream<ProfilerError>.Continuation
+    /// Every round or save that failed; the profiler carries on.
+    public let errors: AsyncStream<CollectionError>
+    private let continuation: AsyncStream<CollectionError>.Continuation
+    private let clock: WallClock
 
     public init(
         store: any ProfileStore, service: String, interval: Duration, duration: Duration, frequency: Int = 100,
-        mode: Mode = .cpu, maximumPending: Int = 8
+        mode: Mode = .cpu, maximumPending: Int = 8, clock: WallClock = .system
     ) {
         self.store = store
         self.service = service
@@ -40,68 +45,45 @@ public final class Profiler: Sendable {
         self.frequency = frequency
         self.mode = mode
         self.maximumPending = max(maximumPending, 1)
-        (errors, continuation) = AsyncStream.makeStream(of: ProfilerError.self, bufferingPolicy: .bufferingNewest(100))
+        self.clock = clock
+        (errors, continuation) = AsyncStream.makeStream(of: CollectionError.self, bufferingPolicy: .bufferingNewest(100))
     }
 
     deinit { continuation.finish() }
 
     /// Profiles until the calling task is cancelled.
     public func run() async {
-        var pending: [(bytes: [UInt8], createdAt: Date)] = []
-        let clock = ContinuousClock()
-        var tick = clock.now
-        while !Task.isCancelled {
-            let startedAt = Date()
-            do {
-                switch mode {
-                case .cpu:
-                    let profile = try await CPUProfile.capture(duration: duration, frequency: frequency)
-                    pending.append((profile.serialized(), startedAt))
-                case .instrumented:
-                    // Counters cover the time since the last write: wait an interval first.
-                    try await Task.sleep(until: tick + interval, clock: clock)
-                    tick = clock.now
-                    pending.append((try InstrumentedProfile.takeCounters(), startedAt))
-                }
-            } catch let error as ProfilerError {
-                continuation.yield(error)
-            } catch {
-                break  // cancelled
-            }
-            if pending.count > maximumPending {
-                continuation.yield(ProfilerError(stage: .discard, message: "the store has failed for \(pending.count) profiles: giving up the oldest, of \(formatTimestamp(pending[0].createdAt))"))
-                pending.removeFirst(pending.count - maximumPending)
-            }
-            pending = await save(pending)
-            guard mode == .cpu else { continue }
-            // The next start is an interval after this one's; after an overrun, start at once.
-            tick = tick + interval
-            if tick <= clock.now {
-                tick = clock.now
-                continue
-            }
-            do { try await Task.sleep(until: tick, clock: clock) } catch { break }
+        let continuation = self.continuation
+        let diagnostics = Diagnostics { diagnostic in
+            if case .collection(.failed(let error)) = diagnostic { continuation.yield(error) }
         }
-        // Instrumented counters since the last interval would otherwise go only to the runtime's
-        // own exit-time file: take them too.
-        if mode == .instrumented, InstrumentedProfile.isAvailable, let counters = try? InstrumentedProfile.takeCounters() {
-            pending.append((counters, Date()))
+        let loop = CollectionLoop(
+            store: store, service: service, interval: Self.seconds(interval), retainedWhenUnsaved: maximumPending, clock: clock)
+        switch mode {
+        case .cpu:
+            let duration = self.duration, frequency = self.frequency
+            await loop.run(diagnostics: diagnostics) { startedAt in
+                let profile = try await CPUProfile.capture(duration: duration, frequency: frequency)
+                return CapturedProfile(bytes: profile.serialized(), createdAt: startedAt, startedAt: startedAt)
+            }
+        case .instrumented:
+            // Counters cover the time since the last write: each round waits an interval first.
+            // Counters since the last round would otherwise go only to the runtime's own
+            // exit-time file: the final capture takes them too.
+            let interval = Self.seconds(interval), clock = self.clock
+            await loop.run(diagnostics: diagnostics) { startedAt in
+                try await clock.sleep(interval)
+                return CapturedProfile(bytes: try InstrumentedProfile.takeCounters(), createdAt: startedAt, startedAt: startedAt)
+            } finalCapture: {
+                guard InstrumentedProfile.isAvailable, let counters = try? InstrumentedProfile.takeCounters() else { return nil }
+                let now = clock.now()
+                return CapturedProfile(bytes: counters, createdAt: now, startedAt: now)
+            }
         }
-        // A last attempt for what the store has not taken yet: profiles are not lost on shutdown if it can help it.
-        _ = await save(pending)
     }
 
-    /// Saves oldest first; returns what is still unsaved (from the first failure on). Saves run
-    /// in tasks of their own, so a cancellation arriving now does not cut an upload in half.
-    private func save(_ pending: [(bytes: [UInt8], createdAt: Date)]) async -> [(bytes: [UInt8], createdAt: Date)] {
-        for (index, item) in pending.enumerated() {
-            let store = self.store, service = self.service
-            let result = await Task { try await store.save(item.bytes, service: service, createdAt: item.createdAt) }.result
-            if case .failure(let error) = result {
-                continuation.yield(ProfilerError(stage: .save, message: "\(store.location): \(error) (kept; retried at the next interval)"))
-                return Array(pending[index...])
-            }
-        }
-        return []
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
+import PGOSystem
 import Pprof
+import PGOPipeline
 import ProfileStore
 
 /// `pgo collect`: CPU profiles from a Go service's net/http/pprof endpoint, into a store, at
@@ -63,14 +65,15 @@ public enum CollectCommand: Command {
         let store = try StoreArguments.open(storeArguments, context: context)
 
         let collector = ProfileCollector(
-            store: store, service: service, source: source, interval: interval, duration: length, timeout: timeout)
+            store: store, service: service, source: source, interval: interval, duration: length, timeout: timeout,
+            fetch: HTTPGet.body(of:timeout:), clock: .system)
         if collector.intervalWasRaised {
             context.writeError(
                 "\(stamp()) notice: --interval \(formatSeconds(collector.requestedInterval)) is shorter than --duration "
                     + "\(formatSeconds(collector.duration)); using an interval of \(formatSeconds(collector.interval))\n")
         }
         // Signals are caught from here on; one that comes before the collector starts stops it at once.
-        let stop = StopRequest()
+        let stop = CancellationLatch<Task<CollectionSummary, Never>> { $0.cancel() }
         let stopper = SignalStopper(signals: [SIGINT, SIGTERM]) { signal in
             context.writeError("\(stamp()) received \(signal == SIGINT ? "SIGINT" : "SIGTERM"); stopping\n")
             stop.request()
@@ -80,7 +83,7 @@ public enum CollectCommand: Command {
                 + "from \(collector.profileURL.absoluteString) into \(store.location) (service \(service))"
                 + (count.map { ", until \($0) saved" } ?? "") + "; stop with SIGINT or SIGTERM\n")
         let task = Task {
-            await collector.run(maxProfiles: count) { event in
+            await collector.run(maxProfiles: count, diagnostics: context.diagnostics { event in
                 switch event {
                 case .saved(let object, _, _):
                     context.print(listingLine(object) + "\n")
@@ -90,7 +93,7 @@ public enum CollectCommand: Command {
                 case .intervalRaised, .started, .stopped:
                     break
                 }
-            }
+            })
         }
         stop.attach(task)
         let summary = await withTaskCancellationHandler { await task.value } onCancel: { stop.request() }
@@ -122,37 +125,14 @@ public enum CollectCommand: Command {
     }
 }
 
-/// Cancels the collector's task when asked, whether that comes before or after the task exists.
-final class StopRequest: @unchecked Sendable {
-    private let lock = NSLock()
-    private var requested = false
-    private var task: Task<CollectorSummary, Never>?
-
-    func attach(_ task: Task<CollectorSummary, Never>) {
-        let cancelNow = lock.withLock {
-            self.task = task
-            return requested
-        }
-        if cancelNow { task.cancel() }
-    }
-
-    func request() {
-        let task = lock.withLock {
-            requested = true
-            return self.task
-        }
-        task?.cancel()
-    }
-}
-
 /// Turns SIGINT and SIGTERM into a callback (which cancels the collector's task) instead of
 /// the default of dying on the spot; `stop()` puts the previous dispositions back.
-final class SignalStopper: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private var previous: [(Int32, sighandler_t?)] = []
-    private let lock = NSLock()
+final class SignalStopper: Sendable {
+    private let installed: Locked<(sources: [DispatchSourceSignal], previous: [(Int32, sighandler_t?)])>
 
     init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
+        var sources: [DispatchSourceSignal] = []
+        var previous: [(Int32, sighandler_t?)] = []
         for signo in signals {
             // Ignore the default action, so the process lives on to stop cleanly; the dispatch
             // source still sees each signal.
@@ -162,14 +142,14 @@ final class SignalStopper: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
+        installed = Locked((sources, previous))
     }
 
     func stop() {
-        lock.withLock {
-            for source in sources { source.cancel() }
-            sources.removeAll()
-            for (signo, handler) in previous { signal(signo, handler) }
-            previous.removeAll()
+        installed.withLock { installed in
+            for source in installed.sources { source.cancel() }
+            for (signo, handler) in installed.previous { signal(signo, handler) }
+            installed = ([], [])
         }
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import LLVMProfile
+import PGOPipeline
+import PGOSystem
 import Pprof
 
 /// `pgo convert`: pprof CPU profiles to an LLVM sample profile for swiftc and clang.
@@ -35,12 +37,12 @@ public enum ConvertCommand: Command {
             throw UsageError("unknown --format '\(formatName)' (known: \(SampleProfileEncoding.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard !arguments.positionals.isEmpty else { throw UsageError("no input profiles given") }
-        let report = try mergeProfiles(try context.profileSources(arguments.positionals))
+        let report = try mergeProfiles(try context.profileSources(arguments.positionals), workers: ProcessInfo.processInfo.activeProcessorCount)
         var conversion = ConversionReport()
-        let profile = try SampleProfile(
-            converting: report.profile, symbolizingAgainst: arguments.value("--binary").map(context.resolve), report: &conversion,
-            environment: context.environment)
-        try context.writeBinary(try profile.validatedBytes(format: format), to: output)
+        let toolchain = Toolchain.locate(environment: context.environment)
+        let profile = try SampleProfileWorkflow.convert(
+            report.profile, symbolizingAgainst: arguments.value("--binary").map(context.resolve), toolchain: toolchain, report: &conversion)
+        try context.writeBinary(try profile.checkedBytes(format: format, toolchain: toolchain), to: output)
         if conversion.framesWithoutStartLine > 0 || conversion.samplesWithoutLines > 0 {
             context.warn("left out \(conversion.framesWithoutStartLine) frames without a start line and \(conversion.samplesWithoutLines) samples without line information")
         }

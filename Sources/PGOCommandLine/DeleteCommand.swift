@@ -1,4 +1,5 @@
 import Foundation
+import PGOPipeline
 import ProfileStore
 
 /// `pgo delete` and `pgo prune`: retention.
@@ -36,14 +37,10 @@ public enum DeleteCommand: Command {
     static func deleteWindow(
         _ store: any ProfileStore, service: String, window: TimeWindow, dryRun: Bool, context: CommandContext
     ) async throws {
-        let listing = try await store.list(service: service, window: window)
-        for skipped in listing.skipped { context.warn("not a profile, left alone: \(skipped)") }
+        let deleted = try await Retention.delete(in: store, service: service, window: window, dryRun: dryRun, diagnostics: context.diagnostics())
         let verb = dryRun ? "would delete" : "deleted"
-        if !dryRun {
-            _ = try await boundedMap(listing.profiles, concurrency: 8) { object in try await store.delete(object) }
-        }
-        for object in listing.profiles { context.print("\(verb) \(listingLine(object))\n") }
-        context.writeError("\(verb) \(listing.profiles.count) profiles from \(store.location)\n")
+        for object in deleted { context.print("\(verb) \(listingLine(object))\n") }
+        context.writeError("\(verb) \(deleted.count) profiles from \(store.location)\n")
     }
 }
 
@@ -63,10 +60,8 @@ public enum PruneCommand: Command {
         let service = try StoreArguments.service(arguments)
         guard let text = arguments.value("--older-than") else { throw UsageError("missing --older-than DURATION") }
         guard let age = parseDuration(text) else { throw UsageError("--older-than takes a duration like 30d, not '\(text)'") }
-        let cutoff = Date().addingTimeInterval(-age)
+        let window = Retention.window(olderThan: age, now: Date())
         let store = try StoreArguments.open(arguments, context: context)
-        // Strictly older: the window ends one millisecond before the cutoff.
-        let window = TimeWindow(from: TimeWindow.all.from, to: Date(unixMilliseconds: cutoff.unixMilliseconds - 1))
         try await DeleteCommand.deleteWindow(store, service: service, window: window, dryRun: arguments.has("--dry-run"), context: context)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import PGOBuild
-import Pprof
+import PGOPipeline
+import PGOSystem
 import ProfileStore
 
 /// `pgo fetch`: the pre-build step.
@@ -62,7 +62,7 @@ public enum FetchCommand: Command {
         options.flagsDirectory = arguments.value("--flags").map(context.resolve)
         options.binary = arguments.value("--binary").map(context.resolve)
         options.sourceRoot = context.resolve(arguments.value("--source-root") ?? ".")
-        options.environment = context.environment
+        options.githubOutput = context.environment["GITHUB_OUTPUT"]
         options.manifest = arguments.value("--manifest").map(context.resolve)
         options.strict = arguments.has("--strict")
         options.concurrency = try arguments.integer("--jobs", default: 8, range: 1...64)
@@ -79,24 +79,11 @@ public enum FetchCommand: Command {
             store = UnavailableStore(location: arguments.value("--store") ?? "", reason: "\(error)")
         }
         let progress = ProgressLine(context: context)
-        let fetcher = ProfileFetcher(options: options, store: store, toolVersion: PGOTool.version) { event in
-            switch event {
-            case .progress(let done, let total, let bytes): progress.update(done: done, total: total, bytes: bytes)
-            case .warning(let text):
-                progress.finish()
-                context.warn(text)
-            }
-        }
+        let fetcher = ProfileFetcher(
+            options: options, store: store, toolVersion: PGOTool.version, toolchain: Toolchain.locate(environment: context.environment),
+            diagnostics: context.diagnostics(progress: progress))
         let outcome = try await fetcher.run()
         progress.finish()
-        if let output = context.environment["GITHUB_OUTPUT"], !output.isEmpty {
-            let lines = outcome.flags.githubOutputs(profileCount: outcome.manifest.objects.count)
-            if let handle = FileHandle(forWritingAtPath: output) {
-                handle.seekToEndOfFile()
-                handle.write(Data(lines.utf8))
-                handle.closeFile()
-            }
-        }
         if outcome.failure == nil {
             let m = outcome.manifest
             context.writeError(
@@ -109,63 +96,16 @@ public enum FetchCommand: Command {
     static func withConfiguration(_ arguments: ParsedArguments, context: CommandContext) throws -> ParsedArguments {
         let explicit = arguments.value("--config").map(context.resolve)
         let path = explicit ?? context.resolve(".pgo.json")
-        guard explicit != nil || FileManager.default.fileExists(atPath: path) else { return arguments }
+        guard explicit != nil || FileInfo.exists(path) else { return arguments }
         var merged = arguments
         do {
-            for (option, value) in try FetchConfiguration.load(path) where merged.values[option] == nil && !merged.flags.contains(option) {
-                if value.isEmpty && option == "--strict" { merged.flags.insert(option) } else { merged.values[option] = [value] }
+            let bytes: [UInt8]
+            do { bytes = try BoundedFile.read(path, limit: 1 << 20) } catch {
+                throw FetchConfigurationError(description: "\(path): cannot read the configuration file")
             }
+            (merged.values, merged.flags) = FetchConfiguration.filling(
+                values: arguments.values, flags: arguments.flags, from: try FetchConfiguration.parse(bytes, path: path))
         } catch { throw UsageError("\(error)") }
-        // A window given on the command line replaces the file's window whole.
-        if arguments.value("--since") != nil { merged.values["--from"] = nil; merged.values["--to"] = nil }
-        if arguments.value("--from") != nil || arguments.value("--to") != nil { merged.values["--since"] = arguments.values["--since"] }
         return merged
-    }
-}
-
-/// Stands in for a store that could not be opened, so the fetch fails open through one path.
-struct UnavailableStore: ProfileStore {
-    var location: String
-    var reason: String
-    func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile { throw StoreError(reason) }
-    func list(service: String, window: TimeWindow) async throws -> StoreListing { throw StoreError(reason) }
-    func get(_ object: StoredProfile) async throws -> [UInt8] { throw StoreError(reason) }
-    func delete(_ object: StoredProfile) async throws { throw StoreError(reason) }
-}
-
-/// Download progress on standard error: one live line on a terminal, a plain line per tenth otherwise.
-final class ProgressLine: @unchecked Sendable {
-    private let context: CommandContext
-    private let live: Bool
-    private let lock = NSLock()
-    private var lastTenth = -1
-    private var open = false
-
-    init(context: CommandContext) {
-        self.context = context
-        self.live = context.errorIsTerminal
-    }
-
-    func update(done: Int, total: Int, bytes: Int) {
-        lock.withLock {
-            let text = "fetching profiles: \(done)/\(total), \(formatBytes(bytes))"
-            if live {
-                context.writeError("\r\u{1b}[K" + text)
-                open = true
-            } else {
-                let tenth = total == 0 ? 10 : done * 10 / total
-                if tenth != lastTenth {
-                    lastTenth = tenth
-                    context.writeError(text + "\n")
-                }
-            }
-        }
-    }
-
-    func finish() {
-        lock.withLock {
-            if open { context.writeError("\n") }
-            open = false
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
-import Pprof
+import PGOPipeline
+import PGOSystem
 import ProfileStore
 
 /// `pgo get`: one profile to a file, or a window of them into a directory.
@@ -44,10 +45,10 @@ public enum GetCommand: Command {
         let window = try StoreArguments.window(arguments, required: false)
         let selection = try StoreArguments.selection(arguments)
         let store = try StoreArguments.open(arguments, context: context)
-        let (objects, downloaded) = try await StoreArguments.listSelected(
-            store, service: service, window: window, selection: selection, context: context)
+        let selected = try await selection.select(in: store, service: service, window: window, diagnostics: context.diagnostics())
+        let (objects, downloaded) = (selected.objects, selected.downloaded)
         let target = context.resolve(directory)
-        do { try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true) } catch {
+        do { try AtomicFile.createDirectory(target) } catch {
             throw CommandFailure("cannot create \(directory): \(error.localizedDescription)")
         }
         let names = objects.map { ($0.key as NSString).lastPathComponent }

@@ -1,5 +1,7 @@
+import BinaryFormats
 import Foundation
 import LLVMProfile
+import PGOSystem
 import Pprof
 
 /// `pgo import --perf-script`: Linux perf samples into the store's format (pprof), tied to the

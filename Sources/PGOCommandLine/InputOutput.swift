@@ -1,4 +1,5 @@
 import Foundation
+import PGOSystem
 import Pprof
 
 extension CommandContext {

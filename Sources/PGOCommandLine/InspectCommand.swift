@@ -1,4 +1,5 @@
 import Foundation
+import PGOSystem
 import Pprof
 
 /// `pgo inspect`: what a profile holds, in a few lines.

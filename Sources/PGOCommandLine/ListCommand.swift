@@ -1,4 +1,5 @@
 import Foundation
+import PGOPipeline
 import ProfileStore
 
 /// `pgo list`: what a store holds for a service.
@@ -33,7 +34,7 @@ public enum ListCommand: Command {
         let window = try StoreArguments.window(arguments, required: false)
         let selection = try StoreArguments.selection(arguments)
         let store = try StoreArguments.open(arguments, context: context)
-        let objects = try await StoreArguments.listSelected(store, service: service, window: window, selection: selection, context: context).objects
+        let objects = try await selection.select(in: store, service: service, window: window, diagnostics: context.diagnostics()).objects
         if arguments.has("--json") {
             let entries = objects.map {
                 Entry(key: $0.key, service: $0.service, time: formatTimestamp($0.createdAt), unixMillis: $0.createdAt.unixMilliseconds, size: $0.size, etag: $0.etag)

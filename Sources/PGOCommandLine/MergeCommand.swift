@@ -1,4 +1,5 @@
 import Foundation
+import PGOSystem
 import Pprof
 
 /// `pgo merge`: many pprof profiles in, one out.
@@ -43,8 +44,8 @@ public enum MergeCommand: Command {
         let sources = try context.profileSources(arguments.positionals)
         let report = try mergeProfiles(
             sources, options: MergeOptions(rescalesToCommonPeriod: arguments.has("--rescale")),
-            skipInvalid: arguments.has("--skip-invalid"), workers: jobs,
-            warn: { context.warn("skipping \($0)") })
+            skipInvalid: arguments.has("--skip-invalid"), workers: jobs)
+        for skipped in report.skipped { context.warn("skipping \(skipped)") }
         guard report.mergedCount > 0 else {
             throw CommandFailure("none of the \(sources.count) inputs could be read")
         }

@@ -1,6 +1,5 @@
 import Foundation
-import PGOBuild
-import Pprof
+import PGOPipeline
 import ProfileStore
 
 /// Options every store command takes (public for other executables of this package, such as
@@ -107,32 +106,6 @@ public enum StoreArguments {
 
     static let selectOption = OptionSpec(
         ["--select"], value: "RULE", help: "all (default), newest:N, largest:N (pgolib's rule) or cpu:N (most CPU; downloads to rank).")
-
-    /// Lists the window and applies the selection; warns about entries that are not profiles.
-    /// The chosen objects, oldest first, and the bytes of any that ranking already downloaded
-    /// (cpu:N), so a caller that wants them need not download them again.
-    static func listSelected(
-        _ store: any ProfileStore, service: String, window: TimeWindow, selection: ProfileSelection, context: CommandContext
-    ) async throws -> (objects: [StoredProfile], downloaded: [String: [UInt8]]) {
-        let listing = try await store.list(service: service, window: window)
-        for skipped in listing.skipped { context.warn("not a profile: \(store.location) \(skipped)") }
-        guard selection.needsCPUTotals else { return (selection.choose(from: listing.profiles), [:]) }
-        // Instrumentation profiles hold counts, not CPU time: they rank last, without a download.
-        let downloaded = try await store.download(listing.profiles.filter { $0.kind == .pprof })
-        var totals: [String: Int64] = [:]
-        for (object, bytes) in downloaded {
-            do {
-                totals[object.key] = PGOBuild.cpuTotal(try Profile(serialized: bytes))
-            } catch {
-                context.warn("\(object.key): \(error); ranked last")
-                totals[object.key] = -1
-            }
-        }
-        let chosen = selection.choose(from: listing.profiles) { totals[$0.key] ?? -1 }
-        let bytes = Dictionary(downloaded.map { ($0.0.key, $0.1) }, uniquingKeysWith: { first, _ in first })
-        return (chosen, bytes)
-    }
-
 }
 
 /// Formats a listed object as one line: time, size, key.

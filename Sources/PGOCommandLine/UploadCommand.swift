@@ -1,6 +1,5 @@
 import Foundation
-import LLVMProfile
-import Pprof
+import PGOPipeline
 import ProfileStore
 
 /// `pgo upload`: validated profiles into a store.
@@ -33,41 +32,11 @@ public enum UploadCommand: Command {
         let store = try StoreArguments.open(arguments, context: context)
 
         // Check everything before sending anything.
-        var uploads: [(file: String, bytes: [UInt8], time: Date)] = []
-        var problems: [String] = []
-        for file in try context.expandInputs(arguments.positionals) {
-            do {
-                let path = context.resolve(file)
-                let bytes = try ProfileFile.readBytes(path)
-                let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
-                switch ProfileKind(detecting: bytes) {
-                case .pprof:
-                    let profile: Profile
-                    do { profile = try Profile(serialized: bytes) } catch { throw InputError(source: file, problem: error.description) }
-                    let time = at ?? (profile.timeNanos > 0 ? Date(timeIntervalSince1970: Double(profile.timeNanos) / 1e9) : modified)
-                    uploads.append((file, Gzip.compressedIfNeeded(bytes), time))
-                case .llvmRaw:
-                    do { _ = try RawProfileLayout(parsing: bytes, source: file) } catch let error as RawProfileLayout.Error {
-                        throw InputError(source: file, problem: error.problem)
-                    }
-                    uploads.append((file, bytes, at ?? modified))
-                case .llvmIndexed:
-                    uploads.append((file, bytes, at ?? modified))
-                }
-            } catch let error as InputError {
-                problems.append("  \(file): \(error.problem)")
-            } catch {
-                problems.append("  \(file): \(error)")
-            }
-        }
-        guard problems.isEmpty else {
-            throw CommandFailure("not uploading: \(problems.count) of \(uploads.count + problems.count) files are not valid profiles:\n" + problems.joined(separator: "\n"))
-        }
-        let stored = try await boundedMap(uploads, concurrency: jobs) { upload in
-            try await store.save(upload.bytes, service: service, createdAt: upload.time)
-        }
+        let files = try context.expandInputs(arguments.positionals).map { (source: $0, path: context.resolve($0)) }
+        let uploads = try Upload.prepare(files, at: at)
+        let stored = try await Upload.save(uploads, to: store, service: service, concurrency: jobs)
         for (upload, object) in zip(uploads, stored) {
-            context.print("\(upload.file) -> \(object.key) (\(object.size) bytes, \(formatTimestamp(object.createdAt)))\n")
+            context.print("\(upload.source) -> \(object.key) (\(object.size) bytes, \(formatTimestamp(object.createdAt)))\n")
         }
         context.writeError("uploaded \(stored.count) profiles to \(store.location)\n")
     }

@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func oversizedRawInputIsRefusedBeforeDecoding() throws {
-        let bytes = try ProfileFile.readBytes(Fixtures.path("profiles/large.pb.gz"))
+        let bytes = try BoundedFile.read(Fixtures.path("profiles/large.pb.gz"))
         #expect(throws: ProfileDecodingError.tooLarge(bytes: bytes.count, limit: 1000)) {
             try Profile(serialized: bytes, limits: DecodingLimits(maxDecodedBytes: 1000))
         }

@@ -62,7 +62,7 @@ extension S3TestServer {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let one = await PGORun.run(["get"] + store + ["--at", String(smallTime), "-o", directory + "/one.pb.gz"], environment: env)
         #expect(one.status == 0, "\(one.stderr)")
-        #expect(try ProfileFile.readBytes(directory + "/one.pb.gz") == (try fixtureBytes("small-1.pb.gz")))
+        #expect(try BoundedFile.read(directory + "/one.pb.gz") == (try fixtureBytes("small-1.pb.gz")))
 
         let window = await PGORun.run(["get"] + store + ["-d", directory + "/all", "--select", "largest:2"], environment: env)
         #expect(window.status == 0, "\(window.stderr)")
@@ -164,6 +164,6 @@ extension S3TestServer {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         _ = try server.aws(["s3", "cp", "s3://\(bucket)/\(key)", directory + "/copy.pb.gz"])
-        #expect(try ProfileFile.readBytes(directory + "/copy.pb.gz") == (try fixtureBytes("small-2.pb.gz")))
+        #expect(try BoundedFile.read(directory + "/copy.pb.gz") == (try fixtureBytes("small-2.pb.gz")))
     }
 }

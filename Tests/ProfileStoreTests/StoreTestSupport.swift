@@ -6,7 +6,7 @@ let fixtureRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
     .deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
 func fixtureBytes(_ name: String) throws -> [UInt8] {
-    try ProfileFile.readBytes(fixtureRoot + "/profiles/" + name)
+    try BoundedFile.read(fixtureRoot + "/profiles/" + name)
 }
 
 func makeTemporaryDirectory() throws -> String {

@@ -1,3 +1,4 @@
+import BinaryFormats
 import Foundation
 
 /// Merges instrumented profiles (`.profraw` from `-profile-generate` binaries, `.profdata`) into
@@ -20,34 +21,40 @@ public enum InstrumentedProfileMerge {
         /// Whether every counter was raised by one (the zero-count guard).
         public var smoothed: Bool
         public var warnings: [String]
+
+        public init(profdata: [UInt8], functionCount: Int, smoothed: Bool, warnings: [String]) {
+            self.profdata = profdata
+            self.functionCount = functionCount
+            self.smoothed = smoothed
+            self.warnings = warnings
+        }
     }
 
-    /// Merges `inputs` with the toolchain's llvm-profdata.
+    /// What to hand llvm-profdata: the inputs as files (raw or indexed, by content), then one
+    /// copy of each distinct binary's raw profile with every counter set to 1.
     ///
     /// Smoothing: swiftc 6.3.1 crashes in its inliner (`takenProbability >= 0`, ColdBlockInfo)
     /// when a branch has both successors at count 0, which every function that never ran has.
     /// So one copy of each distinct binary's raw profile, with every counter set to 1, joins the
     /// merge: every counter of every function gets exactly one more count, whatever the number
     /// of inputs, and hot/cold ratios stay as measured. Only raw inputs can be smoothed this way.
-    ///
-    /// `sourceRoot`: Swift keys file-private and internal functions by the absolute path of
-    /// their source file, so a profile recorded from a checkout at another path matches nothing;
-    /// names outside the root are reported.
-    public static func merge(_ inputs: [Input], sourceRoot: String?, smoothing: Bool = true, tool: LLVMProfdata) throws -> Result {
-        guard !inputs.isEmpty else { throw LLVMProfdata.Error(description: "no instrumented profiles to merge") }
-        let directory = NSTemporaryDirectory() + "pgo-instr-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    public struct Plan: Sendable {
+        /// File names (relative to a scratch directory) and contents, in the order to merge them.
+        public var files: [(name: String, bytes: [UInt8])]
+        /// Whether counters were raised by one.
+        public var smoothed: Bool
+        public var warnings: [String]
+    }
 
-        var files: [String] = []
+    public static func plan(_ inputs: [Input], smoothing: Bool = true) throws -> Plan {
+        guard !inputs.isEmpty else { throw InstrumentedMergeError(description: "no instrumented profiles to merge") }
+        var files: [(name: String, bytes: [UInt8])] = []
         var warnings: [String] = []
-        var onesByBinary: [[UInt8]: String] = [:]
+        var onesByBinary: [[UInt8]: (name: String, bytes: [UInt8])] = [:]
         var unsmoothable = 0
         for (index, input) in inputs.enumerated() {
-            let isRaw = input.bytes.starts(with: [0x81, 0x72, 0x66, 0x6f, 0x72, 0x70, 0x6c, 0xff])
-            let path = "\(directory)/\(index)" + (isRaw ? ".profraw" : ".profdata")
-            try Data(input.bytes).write(to: URL(fileURLWithPath: path))
-            files.append(path)
+            let isRaw = LLVMProfileMagic.isRaw(input.bytes)
+            files.append(("\(index)" + (isRaw ? ".profraw" : ".profdata"), input.bytes))
             guard isRaw else {
                 unsmoothable += 1
                 continue
@@ -56,41 +63,25 @@ public enum InstrumentedProfileMerge {
             guard smoothing else { continue }
             let identity = layout.identityRanges.flatMap { input.bytes[$0] }
             if onesByBinary[identity] == nil {
-                let ones = "\(directory)/ones-\(onesByBinary.count).profraw"
-                try Data(layout.withEveryCounter(setTo: 1, in: input.bytes)).write(to: URL(fileURLWithPath: ones))
-                onesByBinary[identity] = ones
+                onesByBinary[identity] = ("ones-\(onesByBinary.count).profraw", layout.withEveryCounter(setTo: 1, in: input.bytes))
             }
         }
         if smoothing, unsmoothable > 0 {
             warnings.append("\(unsmoothable) .profdata input\(unsmoothable == 1 ? "" : "s") cannot be smoothed (only .profraw counters can): swiftc 6.3.1 may crash on branches they never took; upload the .profraw files instead")
         }
-
-        let output = directory + "/merged.profdata"
-        let list = directory + "/inputs.txt"
-        try (files + onesByBinary.values.sorted()).joined(separator: "\n").write(toFile: list, atomically: false, encoding: .utf8)
-        do {
-            try tool.run(["merge", "--instr", "--input-files=\(list)", "-o", output])
-        } catch {
-            throw LLVMProfdata.Error(description: "\(error)" + hint(forMergeFailure: "\(error)", tool: tool))
-        }
-        // Read back before handing it on: swiftc must never see a profile llvm-profdata cannot read.
-        let names = try functionNames(inProfile: output, tool: tool)
-        guard !names.isEmpty else { throw LLVMProfdata.Error(description: "the merged instrumented profile has no functions") }
-        if let sourceRoot, let warning = sourcePathWarning(names: names, sourceRoot: sourceRoot) { warnings.append(warning) }
-        guard let bytes = FileManager.default.contents(atPath: output) else {
-            throw LLVMProfdata.Error(description: "llvm-profdata wrote no output")
-        }
-        return Result(profdata: [UInt8](bytes), functionCount: names.count, smoothed: smoothing && !onesByBinary.isEmpty, warnings: warnings)
+        files += onesByBinary.values.sorted { $0.name < $1.name }
+        return Plan(files: files, smoothed: smoothing && !onesByBinary.isEmpty, warnings: warnings)
     }
 
-    private static func hint(forMergeFailure message: String, tool: LLVMProfdata) -> String {
+    /// What to add to llvm-profdata's merge error: the likely cause when it is about versions.
+    public static func hint(forMergeFailure message: String, toolPath: String, llvmVersion: String) -> String {
         guard message.contains("version") || message.contains("unsupported") else { return "" }
-        return ". The profiles were written by binaries of another LLVM than \(tool.path) (LLVM \(tool.llvmVersion)): use the llvm-profdata of the toolchain that built the service (SWIFTC or PGO_LLVM_PROFDATA)"
+        return ". The profiles were written by binaries of another LLVM than \(toolPath) (LLVM \(llvmVersion)): use the llvm-profdata of the toolchain that built the service (SWIFTC or PGO_LLVM_PROFDATA)"
     }
 
-    /// The function names (PGO names: `FILE:NAME` for file-scoped ones) of an indexed profile.
-    static func functionNames(inProfile path: String, tool: LLVMProfdata) throws -> [String] {
-        let text = try tool.run(["show", "--instr", "--all-functions", path])
+    /// The function names (PGO names: `FILE:NAME` for file-scoped ones) in what
+    /// `llvm-profdata show --instr --all-functions` printed.
+    public static func functionNames(fromShowOutput text: String) -> [String] {
         // Each function is a line indented by exactly two spaces and ending in ':', followed by
         // its details indented by four.
         return text.split(separator: "\n").compactMap { line in
@@ -100,7 +91,7 @@ public enum InstrumentedProfileMerge {
     }
 
     /// A warning when file-scoped functions name source files outside `sourceRoot`.
-    static func sourcePathWarning(names: [String], sourceRoot: String) -> String? {
+    public static func sourcePathWarning(names: [String], sourceRoot: String) -> String? {
         let root = URL(fileURLWithPath: sourceRoot).standardizedFileURL.path
         let files = Set(names.compactMap { name -> String? in
             // "/abs/path/File.swift:$s..." (a relative path means the build ran swiftc by hand).
@@ -118,4 +109,10 @@ public enum InstrumentedProfileMerge {
             binary from the same path as the release build (for example the same WORKDIR in Docker)
             """
     }
+}
+
+/// Instrumented profiles that cannot be merged.
+public struct InstrumentedMergeError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(description: String) { self.description = description }
 }

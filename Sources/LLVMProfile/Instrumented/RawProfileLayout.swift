@@ -1,3 +1,6 @@
+import BinaryFormats
+import Pprof
+
 /// Where things are in an LLVM raw instrumentation profile (`.profraw`): enough to read its
 /// version and build IDs and to rewrite its counters, which is what smoothing needs.
 ///
@@ -24,16 +27,10 @@ public struct RawProfileLayout: Equatable, Sendable {
     /// `VARIANT_MASK_BYTE_COVERAGE`: counters are single bytes (coverage, not counts).
     static let byteCoverageFlag: UInt64 = 1 << 60
 
-    public struct Error: Swift.Error, CustomStringConvertible, Sendable {
-        public var source: String
-        public var problem: String
-        public var description: String { "\(source): \(problem)" }
-    }
-
-    public init(parsing bytes: [UInt8], source: String) throws {
-        func fail(_ problem: String) -> Error { Error(source: source, problem: problem) }
-        func word(_ index: Int) -> UInt64 { readUInt64(bytes, at: index * 8) }
-        guard word(0) == 0xff6c_7072_6f66_7281 else { throw fail("not an LLVM raw profile (.profraw): no raw profile magic number") }
+    public init(parsing bytes: [UInt8], source: String) throws(InputError) {
+        func fail(_ problem: String) -> InputError { InputError(source: source, problem: problem) }
+        func word(_ index: Int) -> UInt64 { LittleEndian.read(bytes, at: index * 8) ?? 0 }
+        guard LLVMProfileMagic.isRaw(bytes) else { throw fail("not an LLVM raw profile (.profraw): no raw profile magic number") }
         guard bytes.count >= Self.headerWords * 8 else {
             throw fail("truncated raw profile: \(bytes.count) bytes, shorter than its \(Self.headerWords * 8)-byte header")
         }
@@ -66,9 +63,9 @@ public struct RawProfileLayout: Equatable, Sendable {
         var ids: [String] = []
         var offset = header
         while offset + 8 <= dataOffset {
-            let length = readUInt64(bytes, at: offset)
+            let length: UInt64 = LittleEndian.read(bytes, at: offset) ?? 0
             guard length <= UInt64(dataOffset - offset - 8) else { throw fail("corrupt build ID section") }
-            ids.append(bytes[offset + 8..<offset + 8 + Int(length)].map { hexDigits($0) }.joined())
+            ids.append(hexString(bytes[offset + 8..<offset + 8 + Int(length)]))
             offset += 8 + (Int(length) + 7) & ~7
         }
         buildIDs = ids
@@ -79,20 +76,8 @@ public struct RawProfileLayout: Equatable, Sendable {
         var copy = bytes
         for index in 0..<counterCount {
             let at = countersOffset + index * 8
-            for byte in 0..<8 { copy[at + byte] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(byte))) }
+            LittleEndian.write(value, into: &copy, at: at)
         }
         return copy
     }
-}
-
-func readUInt64(_ bytes: [UInt8], at offset: Int) -> UInt64 {
-    guard offset >= 0, offset + 8 <= bytes.count else { return 0 }
-    var value: UInt64 = 0
-    for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
-    return value
-}
-
-private func hexDigits(_ byte: UInt8) -> String {
-    let digits = Array("0123456789abcdef")
-    return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
 }

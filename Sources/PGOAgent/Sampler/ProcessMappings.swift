@@ -1,5 +1,6 @@
 import Foundation
-import LLVMProfile
+import BinaryFormats
+import PGOSystem
 
 /// The executable, file-backed mappings of this process, from /proc/self/maps: what ties a
 /// sampled address to a file and an offset in it.
@@ -30,7 +31,7 @@ struct ProcessMapping: Equatable, Sendable {
 /// What the agent knows of one mapped file: its build ID, and for the main executable its
 /// function symbols sorted by address. Read once per file and kept: binaries do not change
 /// while they run.
-final class BinaryInfoCache: @unchecked Sendable {
+final class BinaryInfoCache: Sendable {
     struct Info: Sendable {
         var buildID: String?
         var elf: ELFFile?
@@ -39,18 +40,17 @@ final class BinaryInfoCache: @unchecked Sendable {
     }
 
     static let shared = BinaryInfoCache()
-    private let lock = NSLock()
-    private var infos: [String: Info] = [:]
+    private let infos = Locked<[String: Info]>([:])
 
     func info(for path: String, withSymbols: Bool) -> Info {
-        if let info = lock.withLock({ infos[path] }), info.elf != nil || !withSymbols { return info }
+        if let info = infos.withLock({ $0[path] }), info.elf != nil || !withSymbols { return info }
         let elf = try? ELFFile(path: path, readingSymbols: withSymbols)
         var symbols: [(UInt64, UInt64, String)] = []
         if withSymbols, let elf {
             symbols = elf.symbols.values.flatMap { $0 }.filter { $0.value > 0 }.map { ($0.value, $0.size, $0.name) }.sorted { $0.0 < $1.0 }
         }
         let info = Info(buildID: elf?.buildID, elf: withSymbols ? elf : nil, symbols: symbols)
-        lock.withLock { infos[path] = info }
+        infos.withLock { $0[path] = info }
         return info
     }
 }

@@ -1,18 +1,22 @@
 import CPGOSampler
 import Foundation
+import PGOPipeline
+import PGOSystem
 
 /// One run of the process-wide SIGPROF sampler (there can be only one: SIGPROF and
 /// ITIMER_PROF are per process), with a drain thread that moves finished samples out of the
 /// signal path's fixed slots into a stack table, every 20 milliseconds.
-final class SamplerSession: @unchecked Sendable {
-    private static let exclusive = NSLock()
-    /// Guarded by `exclusive`.
-    nonisolated(unsafe) private static var active = false
+final class SamplerSession: Sendable {
+    /// Whether a session is running in this process.
+    private static let active = Locked(false)
 
-    private let lock = NSLock()
-    private var stacks: [SampledStack: Int] = [:]
-    private var overflowed = 0
-    private var stopping = false
+    /// What the drain thread has gathered, and whether it is asked to stop.
+    private struct Gathered {
+        var stacks: [SampledStack: Int] = [:]
+        var overflowed = 0
+        var stopping = false
+    }
+    private let gathered = Locked(Gathered())
     private let maximumStacks: Int
     private let byThread: Bool
     private let finished = DispatchSemaphore(value: 0)
@@ -21,14 +25,14 @@ final class SamplerSession: @unchecked Sendable {
     /// stacks are kept (samples of further stacks are counted as dropped), so memory is bounded.
     /// `byThread` keeps each thread's stacks apart (for a thread label); otherwise threads merge.
     init(frequency: Int, slots: Int, maximumStacks: Int, byThread: Bool = false) throws {
-        try Self.exclusive.withLock {
-            guard !Self.active else { throw ProfilerError(stage: .capture, message: "a CPU profile is already being taken in this process") }
+        try Self.active.withLock { (active: inout Bool) throws(CollectionError) in
+            guard !active else { throw CollectionError(stage: .capture, message: "a CPU profile is already being taken in this process") }
             var message = [CChar](repeating: 0, count: 256)
             guard pgo_sampler_start(Int32(frequency), slots, &message, message.count) == 0 else {
                 let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                throw ProfilerError(stage: .capture, message: "cannot start the CPU sampler: \(text)")
+                throw CollectionError(stage: .capture, message: "cannot start the CPU sampler: \(text)")
             }
-            Self.active = true
+            active = true
         }
         self.maximumStacks = maximumStacks
         self.byThread = byThread
@@ -39,7 +43,7 @@ final class SamplerSession: @unchecked Sendable {
 
     private func drainLoop() {
         var buffer = [pgo_sample](repeating: pgo_sample(), count: 256)
-        while !lock.withLock({ stopping }) {
+        while !gathered.withLock({ $0.stopping }) {
             drain(into: &buffer)
             usleep(20_000)  // 4,096 slots hold 40 s at 100 Hz: draining is for freshness, not room
         }
@@ -50,13 +54,14 @@ final class SamplerSession: @unchecked Sendable {
         while true {
             let count = buffer.withUnsafeMutableBufferPointer { pgo_sampler_drain($0.baseAddress, $0.count) }
             guard count > 0 else { return }
-            lock.withLock {
-                for index in 0..<count {
-                    let stack = SampledStack(thread: byThread ? buffer[index].thread : 0, frames: Self.frames(of: buffer[index]))
-                    if stacks[stack] != nil || stacks.count < maximumStacks {
-                        stacks[stack, default: 0] += 1
+            let samples = (0..<count).map { SampledStack(thread: byThread ? buffer[$0].thread : 0, frames: Self.frames(of: buffer[$0])) }
+            let maximumStacks = self.maximumStacks
+            gathered.withLock { gathered in
+                for stack in samples {
+                    if gathered.stacks[stack] != nil || gathered.stacks.count < maximumStacks {
+                        gathered.stacks[stack, default: 0] += 1
                     } else {
-                        overflowed += 1
+                        gathered.overflowed += 1
                     }
                 }
             }
@@ -72,14 +77,15 @@ final class SamplerSession: @unchecked Sendable {
     /// Stops sampling, takes the last samples, and frees the sampler for the next session.
     func finish() -> (stacks: [SampledStack: Int], taken: UInt64, dropped: UInt64) {
         pgo_sampler_stop()
-        lock.withLock { stopping = true }
+        gathered.withLock { $0.stopping = true }
         finished.wait()
         var buffer = [pgo_sample](repeating: pgo_sample(), count: 256)
         drain(into: &buffer)
         let taken = pgo_sampler_taken(), dropped = pgo_sampler_dropped()
         pgo_sampler_release()
-        Self.exclusive.withLock { Self.active = false }
-        return lock.withLock { (stacks, taken, dropped + UInt64(overflowed)) }
+        Self.active.set(false)
+        let result = gathered.value
+        return (result.stacks, taken, dropped + UInt64(result.overflowed))
     }
 }
 

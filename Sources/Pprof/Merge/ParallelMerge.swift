@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A named profile to merge, loaded only when a worker gets to it, so that no more than one
 /// decoded input per worker is in memory at a time.
@@ -9,10 +10,6 @@ public struct ProfileSource: Sendable {
     public init(name: String, load: @escaping @Sendable () throws(InputError) -> Profile) {
         self.name = name
         self.load = load
-    }
-
-    public static func file(_ path: String, limits: DecodingLimits = .default) -> ProfileSource {
-        ProfileSource(name: path) { () throws(InputError) in try ProfileFile.read(path, limits: limits) }
     }
 }
 
@@ -26,7 +23,7 @@ public struct MergeReport: Sendable {
 }
 
 /// Merging failed. Every bad input is listed, not just the first.
-public struct MergeFailure: Error, Sendable, CustomStringConvertible {
+public struct MergeInputsError: Error, Sendable, CustomStringConvertible {
     public var problems: [InputError]
     public var description: String {
         let noun = problems.count == 1 ? "input" : "inputs"
@@ -39,13 +36,11 @@ public struct MergeFailure: Error, Sendable, CustomStringConvertible {
 /// order of `sources` or on how they were shared out.
 ///
 /// Unreadable inputs fail the merge, all of them reported, unless `skipInvalid` is set; then
-/// each is reported through `warn` and in the report. Inputs that cannot be merged with the
+/// each is left out and listed in the report's `skipped`. Inputs that cannot be merged with the
 /// others (different sample types) always fail it.
 public func mergeProfiles(
-    _ sources: [ProfileSource], options: MergeOptions = MergeOptions(), skipInvalid: Bool = false,
-    workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-    warn: @Sendable (InputError) -> Void = { _ in }
-) throws(MergeFailure) -> MergeReport {
+    _ sources: [ProfileSource], options: MergeOptions = MergeOptions(), skipInvalid: Bool = false, workers: Int
+) throws(MergeInputsError) -> MergeReport {
     let workerCount = max(1, min(workers, sources.count))
     let results = WorkerResults(count: workerCount)
     DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
@@ -69,31 +64,27 @@ public func mergeProfiles(
     let all = results.collected()
     let unreadable = all.flatMap(\.unreadable).sorted { $0.0 < $1.0 }.map(\.1)
     var fatal = all.flatMap(\.incompatible).sorted { $0.0 < $1.0 }.map(\.1)
-    if skipInvalid {
-        unreadable.forEach(warn)
-    } else {
-        fatal = (unreadable + fatal)
-    }
+    if !skipInvalid { fatal = unreadable + fatal }
     var merger = all[0].merger
     for other in all.dropFirst() {
         do { try merger.absorb(other.merger) } catch {
             fatal.append(InputError(source: error.source, problem: error.problem))
         }
     }
-    guard fatal.isEmpty else { throw MergeFailure(problems: fatal) }
+    guard fatal.isEmpty else { throw MergeInputsError(problems: fatal) }
     return MergeReport(profile: merger.finish(), skipped: skipInvalid ? unreadable : [], mergedCount: merger.inputCount)
 }
 
-private struct WorkerResult {
+private struct WorkerResult: Sendable {
     var merger: ProfileMerger
     var unreadable: [(Int, InputError)]
     var incompatible: [(Int, InputError)]
 }
 
-private final class WorkerResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [WorkerResult?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func store(_ index: Int, _ result: WorkerResult) { lock.withLock { slots[index] = result } }
-    func collected() -> [WorkerResult] { lock.withLock { slots.map { $0! } } }
+/// Each worker's result, in its own slot.
+private final class WorkerResults: Sendable {
+    private let slots: Mutex<[WorkerResult?]>
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+    func store(_ index: Int, _ result: WorkerResult) { slots.withLock { $0[index] = result } }
+    func collected() -> [WorkerResult] { slots.withLock { $0.map { $0! } } }
 }

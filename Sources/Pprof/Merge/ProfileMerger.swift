@@ -7,7 +7,7 @@
 /// Memory grows with the distinct content seen, not with the number of inputs, and the result
 /// of ``finish()`` is canonical: the same inputs added in any order, or split across several
 /// mergers later combined with ``absorb(_:)``, give an identical profile.
-public struct ProfileMerger {
+public struct ProfileMerger: Sendable {
     public let options: MergeOptions
     /// How many profiles went in, directly or through absorbed mergers.
     public private(set) var inputCount = 0

@@ -192,15 +192,3 @@ public struct SHA256: Sendable {
         }
     }
 }
-
-/// Lowercase hexadecimal, the form SigV4 uses for hashes and signatures.
-public func hexString(_ bytes: [UInt8]) -> String {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}

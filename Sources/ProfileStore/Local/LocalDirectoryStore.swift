@@ -1,4 +1,6 @@
+import BinaryFormats
 import Foundation
+import PGOSystem
 import Pprof
 
 /// A profile store in a local directory (or a shared mount).
@@ -88,7 +90,7 @@ public struct LocalDirectoryStore: ProfileStore {
 
     public func get(_ object: StoredProfile) async throws -> [UInt8] {
         do {
-            return try ProfileFile.readBytes(path(object.key))
+            return try BoundedFile.read(path(object.key))
         } catch {
             throw StoreError("\(location): \(object.key): \(error.problem)")
         }

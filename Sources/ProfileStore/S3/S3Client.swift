@@ -1,3 +1,4 @@
+import BinaryFormats
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -1,3 +1,4 @@
+import BinaryFormats
 import Foundation
 
 /// A profile store in an S3-compatible bucket (AWS S3, MinIO, SeaweedFS, R2, ...).

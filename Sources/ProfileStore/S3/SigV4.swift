@@ -2,6 +2,7 @@
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html and cross-checked
 // against botocore in the tests.
 
+import BinaryFormats
 import Foundation
 
 /// Credentials for signing. `description`, `debugDescription` and the reflection (`dump`,

@@ -1,0 +1,230 @@
+import BinaryFormats
+import BinaryFormats
+import Foundation
+import LLVMProfile
+import PGOSystem
+import Pprof
+import ProfileStore
+
+/// The pre-build step: take a window of profiles from a store, merge them, write the compiler's
+/// profile, its flags and a manifest.
+///
+/// By default it fails open: a store that is down or empty must not break a build, so a
+/// failure is a warning, no profile flags are written, and the manifest says why. `strict`
+/// makes any failure an error.
+public struct ProfileFetcher: Sendable {
+    public var options: FetchOptions
+    public var store: any ProfileStore
+    public var toolVersion: String
+    /// The toolchain whose llvm-symbolizer and llvm-profdata the LLVM profile needs.
+    public var toolchain: Toolchain
+    /// Progress and warnings.
+    public var diagnostics: Diagnostics
+
+    public init(options: FetchOptions, store: any ProfileStore, toolVersion: String, toolchain: Toolchain, diagnostics: Diagnostics) {
+        self.options = options
+        self.store = store
+        self.toolVersion = toolVersion
+        self.toolchain = toolchain
+        self.diagnostics = diagnostics
+    }
+
+    public struct Outcome: Sendable {
+        public var manifest: FetchManifest
+        public var flags: CompilerFlags
+        /// Set when the fetch failed (and, not being strict, carried on without PGO).
+        public var failure: String?
+    }
+
+    /// Runs the fetch. Throws only in strict mode, or when outputs cannot be written at all.
+    public func run() async throws -> Outcome {
+        var manifest = FetchManifest(
+            tool: "swift-pgo \(toolVersion)", store: store.location, service: options.service, window: options.windowDescription,
+            windowFrom: formatTimestamp(options.window.from), windowTo: formatTimestamp(options.window.to),
+            selection: options.selection.description, status: "ok", reason: nil, objects: [], skipped: [], sampleTotals: [],
+            outputs: [], downloaded: 0, fromCache: 0)
+        var flags = CompilerFlags()
+        do {
+            let listing = try await store.list(service: options.service, window: options.window)
+            for skipped in listing.skipped { try skip("not a profile: \(skipped)", into: &manifest) }
+            guard !listing.profiles.isEmpty else {
+                throw FetchError("no profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription)")
+            }
+            let samples = listing.profiles.filter { $0.kind == .pprof }
+            let instrumented = listing.profiles.filter { $0.kind.isInstrumented }
+            // --llvm takes instrumented counts when the window has them: they are exact, where samples are not.
+            let llvmFromInstrumented = options.llvmOutput != nil && !instrumented.isEmpty
+            if llvmFromInstrumented, !samples.isEmpty {
+                diagnostics.emit(.warning("the LLVM profile uses the window's \(instrumented.count) instrumented profiles; its \(samples.count) pprof profiles are left out of it"))
+            }
+            if options.goOutput != nil || (options.llvmOutput != nil && !llvmFromInstrumented) {
+                let merged = try await mergeSamples(samples, into: &manifest)
+                if let path = options.goOutput {
+                    let output = try write(try merged.trimmedForGoPGO().serialized(), to: path, kind: "go", into: &manifest)
+                    flags.goProfile = output
+                }
+                if let path = options.llvmOutput, !llvmFromInstrumented {
+                    var conversion = ConversionReport()
+                    let bytes = try SampleProfileWorkflow.convert(
+                        merged, symbolizingAgainst: options.binary, toolchain: toolchain, report: &conversion
+                    ).checkedBytes(format: .text, toolchain: toolchain)
+                    flags.llvmSampleProfile = try write(bytes, to: path, kind: "llvm-sample", into: &manifest)
+                }
+            }
+            if let path = options.llvmOutput, llvmFromInstrumented {
+                let merged = try await mergeInstrumented(instrumented, into: &manifest)
+                flags.llvmInstrumentedProfile = try write(merged, to: path, kind: "llvm-instrumented", into: &manifest)
+            }
+        } catch {
+            let reason = "\(error)"
+            manifest.status = "failed"
+            manifest.reason = reason
+            flags = CompilerFlags()
+            try writeSideFiles(manifest: manifest, flags: flags)
+            if options.strict { throw FetchError(reason) }
+            writeGitHubOutputs(flags, profileCount: manifest.objects.count)
+            diagnostics.emit(.warning("building without PGO: \(reason)"))
+            return Outcome(manifest: manifest, flags: flags, failure: reason)
+        }
+        try writeSideFiles(manifest: manifest, flags: flags)
+        writeGitHubOutputs(flags, profileCount: manifest.objects.count)
+        return Outcome(manifest: manifest, flags: flags, failure: nil)
+    }
+
+    /// Appends the step outputs for GitHub Actions, when asked to (best effort: a CI file that
+    /// cannot be written does not fail the build).
+    private func writeGitHubOutputs(_ flags: CompilerFlags, profileCount: Int) {
+        guard let path = options.githubOutput, !path.isEmpty else { return }
+        try? AppendFile.append(Array(flags.githubOutputs(profileCount: profileCount).utf8), to: path)
+    }
+
+    /// Writes one output atomically, records it in the manifest, and returns its absolute path.
+    private func write(_ bytes: [UInt8], to path: String, kind: String, into manifest: inout FetchManifest) throws -> String {
+        try AtomicFile.write(bytes, to: path)
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        manifest.outputs.append(.init(kind: kind, path: absolute, bytes: bytes.count, sha256: hexString(SHA256.hash(bytes))))
+        return absolute
+    }
+
+    private func writeSideFiles(manifest: FetchManifest, flags: CompilerFlags) throws {
+        if let directory = options.flagsDirectory {
+            try AtomicFile.createDirectory(directory)
+            for file in flags.files() { try AtomicFile.write(Array(file.contents.utf8), to: directory + "/" + file.name) }
+        }
+        if let path = options.manifestPath { try AtomicFile.write(manifest.json(), to: path) }
+    }
+
+    /// Downloads (from the cache where it can) and decodes `objects`, `options.concurrency` at a
+    /// time; an object that cannot be fetched or decoded is skipped (fatal when strict).
+    private func download<Decoded: Sendable>(
+        _ objects: [StoredProfile], into manifest: inout FetchManifest, decode: @escaping @Sendable ([UInt8]) throws -> Decoded
+    ) async throws -> [String: (Decoded, [UInt8])] {
+        let cache = options.cacheDirectory.map(DownloadCache.init)
+        let store = self.store
+        var decoded: [String: (Decoded, [UInt8])] = [:]
+        try await withThrowingTaskGroup(of: (StoredProfile, Result<(Decoded, [UInt8]), Error>, Bool).self) { group in
+            var next = 0
+            func start() {
+                let object = objects[next]
+                next += 1
+                group.addTask {
+                    if let bytes = cache?.bytes(for: object, store: store.location) {
+                        return (object, Result { (try decode(bytes), bytes) }, true)
+                    }
+                    do {
+                        let bytes = try await store.get(object)
+                        cache?.store(bytes, for: object, store: store.location)
+                        return (object, Result { (try decode(bytes), bytes) }, false)
+                    } catch {
+                        return (object, .failure(error), false)
+                    }
+                }
+            }
+            while next < min(options.concurrency, objects.count) { start() }
+            var done = 0
+            var bytesSoFar = 0
+            while let (object, result, cached) = try await group.next() {
+                done += 1
+                bytesSoFar += object.size
+                if cached { manifest.fromCache += 1 } else { manifest.downloaded += 1 }
+                switch result {
+                case .success(let value): decoded[object.key] = value
+                case .failure(let error): try skip("\(object.key): \(error)", into: &manifest)
+                }
+                diagnostics.emit(.progress(done: done, total: objects.count, bytes: bytesSoFar))
+                if next < objects.count { start() }
+            }
+        }
+        return decoded
+    }
+
+    private func record(_ object: StoredProfile, bytes: [UInt8], into manifest: inout FetchManifest) {
+        manifest.objects.append(.init(
+            key: object.key, time: formatTimestamp(object.createdAt), size: bytes.count, sha256: hexString(SHA256.hash(bytes)), etag: object.etag))
+    }
+
+    /// Downloads the pprof objects and merges the chosen ones.
+    private func mergeSamples(_ objects: [StoredProfile], into manifest: inout FetchManifest) async throws -> Profile {
+        guard !objects.isEmpty else {
+            throw FetchError("no pprof profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription) (only instrumented ones)")
+        }
+        let decoded = try await download(objects, into: &manifest) { try Profile(serialized: $0) }
+        let chosen = options.selection.choose(from: objects.filter { decoded[$0.key] != nil }, profiles: decoded.mapValues(\.0))
+        guard !chosen.isEmpty else { throw FetchError("none of the \(objects.count) profiles in the window could be read") }
+        var merger = ProfileMerger()
+        for object in chosen {
+            let (profile, bytes) = decoded[object.key]!
+            do { try merger.add(profile, source: object.key) } catch {
+                try skip("\(error)", into: &manifest)
+                continue
+            }
+            record(object, bytes: bytes, into: &manifest)
+        }
+        let merged = merger.finish()
+        manifest.sampleTotals = zip(merged.sampleTypeNames(), merged.sampleTotals()).map { .init(type: $0, total: $1) }
+        return merged
+    }
+
+    /// Downloads the instrumented objects and merges the chosen ones with the toolchain's
+    /// llvm-profdata (smoothed against swiftc's zero-count crash).
+    private func mergeInstrumented(_ objects: [StoredProfile], into manifest: inout FetchManifest) async throws -> [UInt8] {
+        let tool = try LLVMProfdata.locate(in: toolchain)
+        // Counts carry no CPU total to rank by: cpu:N keeps the N largest.
+        let selection: ProfileSelection = if case .cpu(let n) = options.selection { .largest(n) } else { options.selection }
+        let chosen = selection.choose(from: objects)
+        let downloaded = try await download(chosen, into: &manifest) { bytes in
+            let kind = ProfileKind(detecting: bytes)
+            if kind == .llvmRaw {
+                do throws(InputError) { _ = try RawProfileLayout(parsing: bytes, source: "") } catch { throw FetchError(error.problem) }
+            }
+            return kind
+        }
+        var inputs: [InstrumentedProfileMerge.Input] = []
+        for object in chosen {
+            guard let (kind, bytes) = downloaded[object.key] else { continue }
+            guard kind == object.kind else {
+                try skip("\(object.key): named \(object.kind.rawValue) but holds \(kind.rawValue)", into: &manifest)
+                continue
+            }
+            inputs.append(.init(source: object.key, bytes: bytes))
+            record(object, bytes: bytes, into: &manifest)
+        }
+        guard !inputs.isEmpty else { throw FetchError("none of the \(objects.count) instrumented profiles in the window could be read") }
+        let result = try InstrumentedProfileMerge.merge(inputs, sourceRoot: options.sourceRoot, tool: tool)
+        for warning in result.warnings { diagnostics.emit(.warning(warning)) }
+        return result.profdata
+    }
+
+    /// An unusable object: a warning, or with `strict` the end of the fetch.
+    private func skip(_ problem: String, into manifest: inout FetchManifest) throws {
+        if options.strict { throw FetchError(problem) }
+        manifest.skipped.append(problem)
+        diagnostics.emit(.warning("skipping \(problem)"))
+    }
+}
+
+/// Why a fetch failed: the store, the window, or an object.
+public struct FetchError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

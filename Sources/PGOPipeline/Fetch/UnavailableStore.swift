@@ -1,0 +1,17 @@
+import Foundation
+import ProfileStore
+
+/// Stands in for a store that could not be opened (no credentials, a bad URL), so that a fetch
+/// that fails open does so through its one path: every call fails with the reason.
+public struct UnavailableStore: ProfileStore {
+    public var location: String
+    public var reason: String
+    public init(location: String, reason: String) {
+        self.location = location
+        self.reason = reason
+    }
+    public func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile { throw StoreError(reason) }
+    public func list(service: String, window: TimeWindow) async throws -> StoreListing { throw StoreError(reason) }
+    public func get(_ object: StoredProfile) async throws -> [UInt8] { throw StoreError(reason) }
+    public func delete(_ object: StoredProfile) async throws { throw StoreError(reason) }
+}

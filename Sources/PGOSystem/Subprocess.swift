@@ -1,0 +1,58 @@
+import Foundation
+
+/// Runs a program to completion: the one subprocess runner of the package. Both pipes are
+/// drained at once (standard error on its own thread), so a chatty tool can never fill one and
+/// block; standard error is kept for error messages, never dropped.
+public struct Subprocess: Sendable {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var output: [UInt8]
+        public var errors: [UInt8]
+        public var outputText: String { String(decoding: output, as: UTF8.self) }
+        /// Standard error without surrounding white space, for messages.
+        public var errorText: String { String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    public init() {}
+
+    /// Runs `executable` with `arguments`, standard input from /dev/null; throws only when the
+    /// program cannot be started (a non-zero status is the caller's to judge).
+    public func run(_ executable: String, _ arguments: [String]) throws(SubprocessError) -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw SubprocessError(description: "cannot run \(executable): \(error.localizedDescription)")
+        }
+        let errorData = Locked(Data())
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            errorData.set(data)
+            drained.signal()
+        }
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        drained.wait()
+        return Result(status: process.terminationStatus, output: [UInt8](outputData), errors: [UInt8](errorData.value))
+    }
+
+    /// Runs a tool whose non-zero exit is an error carrying what it printed on standard error.
+    public func runChecked(_ executable: String, _ arguments: [String]) throws(SubprocessError) -> Result {
+        let result = try run(executable, arguments)
+        guard result.status == 0 else {
+            throw SubprocessError(description: "\(executable) \(arguments.first ?? "") failed (status \(result.status)): \(result.errorText)")
+        }
+        return result
+    }
+}
+
+/// A program that could not be run, or that failed.
+public struct SubprocessError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(description: String) { self.description = description }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import Pprof
+import ProfileStore
+@testable import PGOBuild
+
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "pgo-fetch-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Counts downloads, to prove the cache works.
+final class CountingStore: ProfileStore, @unchecked Sendable {
+    let base: LocalDirectoryStore
+    private let lock = NSLock()
+    private var gets = 0
+    init(_ base: LocalDirectoryStore) { self.base = base }
+    var downloads: Int { lock.withLock { gets } }
+    var location: String { base.location }
+    func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
+        try await base.save(profile, service: service, createdAt: createdAt)
+    }
+    func list(service: String, window: TimeWindow) async throws -> StoreListing { try await base.list(service: service, window: window) }
+    func get(_ object: StoredProfile) async throws -> [UInt8] {
+        lock.withLock { gets += 1 }
+        return try await base.get(object)
+    }
+    func delete(_ object: StoredProfile) async throws { try await base.delete(object) }
+}
+
+final class Events: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func record(_ event: ProfileFetcher.FetchEvent) {
+        if case .warning(let text) = event { lock.withLock { items.append(text) } }
+    }
+    var warnings: [String] { lock.withLock { items } }
+}
+
+@Suite struct ProfileFetcherTests {
+    /// A store holding the real small profiles, one minute apart.
+    func filledStore(_ root: String) async throws -> LocalDirectoryStore {
+        let store = LocalDirectoryStore(root: root + "/store")
+        try FileManager.default.createDirectory(atPath: root + "/store", withIntermediateDirectories: true)
+        let t0 = Date(unixMilliseconds: 1_732_000_000_000)
+        for (i, name) in ["small-1", "small-2", "small-3", "small-4"].enumerated() {
+            let bytes = try BoundedFile.read(fixtures + "/profiles/\(name).pb.gz")
+            try await store.save(bytes, service: "api", createdAt: t0.addingTimeInterval(Double(i) * 60))
+        }
+        return store
+    }
+
+    func options(_ root: String) -> FetchOptions {
+        var options = FetchOptions(store: "", service: "api", window: .all, windowDescription: "all")
+        options.goOutput = root + "/default.pgo"
+        options.flagsDirectory = root + "/flags"
+        options.cacheDirectory = root + "/cache"
+        return options
+    }
+
+    @Test func fetchWritesProfileFlagsAndManifestAndSecondRunDownloadsNothing() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = CountingStore(try await filledStore(root))
+        let events = Events()
+        let first = try await ProfileFetcher(options: options(root), store: store, toolVersion: "test", report: events.record).run()
+        #expect(first.failure == nil)
+        #expect(store.downloads == 4)
+        let profile = try ProfileFile.read(root + "/default.pgo")
+        #expect(profile.sampleTypes.count == 1 && !profile.samples.isEmpty)
+        #expect(try String(contentsOfFile: root + "/flags/go.flags", encoding: .utf8) == "-pgo=\(root)/default.pgo\n")
+        let manifest = try JSONDecoder().decode(FetchManifest.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/flags/manifest.json")))
+        #expect(manifest.status == "ok" && manifest.objects.count == 4 && manifest.downloaded == 4)
+        #expect(manifest.outputs.first?.sha256 == hexString(SHA256.hash(try BoundedFile.read(root + "/default.pgo"))))
+        #expect(manifest.sampleTotals.map(\.type) == ["samples/count", "cpu/nanoseconds"])
+
+        var again = options(root)
+        again.goOutput = root + "/again.pgo"
+        let second = try await ProfileFetcher(options: again, store: store, toolVersion: "test", report: events.record).run()
+        #expect(store.downloads == 4)  // nothing downloaded the second time
+        #expect(second.manifest.fromCache == 4)
+        #expect(try BoundedFile.read(root + "/again.pgo") == (try BoundedFile.read(root + "/default.pgo")))
+        #expect(events.warnings.isEmpty)
+    }
+
+    @Test func emptyOrMissingStoreFailsOpenWithNoPGOFlags() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try "previous".write(toFile: root + "/default.pgo", atomically: true, encoding: .utf8)
+        let events = Events()
+        let outcome = try await ProfileFetcher(
+            options: options(root), store: LocalDirectoryStore(root: root + "/missing"), toolVersion: "test", report: events.record
+        ).run()
+        #expect(outcome.failure == "file://\(root)/missing: no such directory")
+        #expect(events.warnings == ["building without PGO: file://\(root)/missing: no such directory"])
+        #expect(try String(contentsOfFile: root + "/flags/go.flags", encoding: .utf8) == "\n")
+        let toolset = try String(contentsOfFile: root + "/flags/swiftpm-toolset.json", encoding: .utf8)
+        #expect(!toolset.contains("profile"))
+        let manifest = try JSONDecoder().decode(FetchManifest.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/flags/manifest.json")))
+        #expect(manifest.status == "failed" && manifest.reason?.contains("no such directory") == true)
+        #expect(try String(contentsOfFile: root + "/default.pgo", encoding: .utf8) == "previous")  // never clobbered
+
+        var strict = options(root)
+        strict.strict = true
+        await #expect(throws: FetchFailure.self) {
+            _ = try await ProfileFetcher(options: strict, store: LocalDirectoryStore(root: root + "/missing"), toolVersion: "t", report: { _ in }).run()
+        }
+    }
+
+    @Test func invalidObjectsAreSkippedByNameOrFatalWhenStrict() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await filledStore(root)
+        let bad = try await store.save(Array("not a profile".utf8), service: "api", createdAt: Date(unixMilliseconds: 1_732_000_600_000))
+        let events = Events()
+        let outcome = try await ProfileFetcher(options: options(root), store: store, toolVersion: "test", report: events.record).run()
+        #expect(outcome.failure == nil)
+        #expect(outcome.manifest.objects.count == 4)
+        #expect(events.warnings.count == 1 && events.warnings[0].hasPrefix("skipping \(bad.key): "))
+        var strict = options(root)
+        strict.strict = true
+        strict.cacheDirectory = nil
+        let error = await #expect(throws: FetchFailure.self) {
+            _ = try await ProfileFetcher(options: strict, store: store, toolVersion: "t", report: { _ in }).run()
+        }
+        #expect(error?.description.hasPrefix(bad.key) == true)
+    }
+
+    @Test func llvmOutputIsAValidatedSampleProfileWithFlags() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await filledStore(root)
+        var llvm = options(root)
+        llvm.goOutput = nil
+        llvm.llvmOutput = root + "/app.prof"
+        let outcome = try await ProfileFetcher(options: llvm, store: store, toolVersion: "test", report: { _ in }).run()
+        #expect(outcome.failure == nil)
+        #expect(outcome.flags.swiftc == ["-profile-sample-use=\(root)/app.prof", "-Xfrontend", "-disable-incremental-llvm-codegen"])
+        let text = try String(contentsOfFile: root + "/app.prof", encoding: .utf8)
+        #expect(text.contains("main.hashBlock:"))
+        #expect(try String(contentsOfFile: root + "/flags/clang.flags", encoding: .utf8) == "-fprofile-sample-use=\(root)/app.prof\n")
+        #expect(outcome.manifest.outputs.map(\.kind) == ["llvm-sample"])
+    }
+
+    @Test func configurationFileRejectsUnknownKeys() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try #"{"store": "s3://b/p", "service": "api", "since": "7d", "go": "default.pgo", "strict": true, "timeout": 10}"#
+            .write(toFile: root + "/.pgo.json", atomically: true, encoding: .utf8)
+        let options = try FetchConfiguration.load(root + "/.pgo.json")
+        #expect(options == ["--store": "s3://b/p", "--service": "api", "--since": "7d", "--go": "default.pgo", "--strict": "", "--timeout": "10"])
+        try #"{"store": "s3://b/p", "servce": "api"}"#.write(toFile: root + "/bad.json", atomically: true, encoding: .utf8)
+        let error = #expect(throws: FetchConfiguration.Error.self) { try FetchConfiguration.load(root + "/bad.json") }
+        #expect(error?.description.contains("unknown key 'servce'") == true)
+    }
+
+    @Test func flagsFilesCarryEveryProfileKind() {
+        let flags = CompilerFlags(goProfile: "/p/default.pgo", llvmSampleProfile: "/p/app.prof")
+        let files = Dictionary(uniqueKeysWithValues: flags.files().map { ($0.name, $0.contents) })
+        #expect(files["go.flags"] == "-pgo=/p/default.pgo\n")
+        #expect(files["swiftc-args.txt"] == "-Xswiftc -profile-sample-use=/p/app.prof -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen\n")
+        #expect(files["clang.flags"] == "-fprofile-sample-use=/p/app.prof\n")
+        #expect(files["swiftpm-toolset.json"]?.contains("\"-profile-sample-use=/p/app.prof\"") == true)
+        #expect(files["pgo.env"]?.contains("export PGO_GO_FLAGS='-pgo=/p/default.pgo'") == true)
+        #expect(CompilerFlags(llvmInstrumentedProfile: "/p/x.profdata").swiftc == ["-profile-use=/p/x.profdata", "-Xfrontend", "-disable-incremental-llvm-codegen"])
+        #expect(flags.githubOutputs(profileCount: 3).contains("profiles=3\n"))
+    }
+}
