@@ -78,19 +78,26 @@ let package = Package(
             ),
             dependencies: ["pgo"]
         ),
-        .testTarget(name: "PprofTests", dependencies: ["Pprof", "PGOSystem"]),
-        .testTarget(name: "PGOAgentTests", dependencies: ["PGOAgent", "CPGOSampler", "LLVMProfile", "Pprof", "ProfileStore", "PGOPipeline", "PGOSystem", "BinaryFormats"]),
+        // The tests' shared helpers: fixtures, temporary directories, the one subprocess helper,
+        // and the peer policy (visible skips; PGO_REQUIRE_PEERS=1 makes them failures).
+        .target(name: "TestSupport", dependencies: ["PGOSystem", "Pprof"], path: "Tests/TestSupport", exclude: ["moto_setup.py"]),
+        .testTarget(name: "PprofTests", dependencies: ["Pprof", "PGOSystem", "TestSupport"]),
+        .testTarget(name: "PGOAgentTests", dependencies: ["PGOAgent", "CPGOSampler", "LLVMProfile", "Pprof", "ProfileStore", "PGOPipeline", "PGOSystem", "BinaryFormats", "TestSupport"]),
         .testTarget(
-            name: "ProfileStoreTests", dependencies: ["ProfileStore", "Pprof", "PGOSystem", "BinaryFormats"],
+            name: "ProfileStoreTests", dependencies: ["ProfileStore", "Pprof", "PGOSystem", "BinaryFormats", "TestSupport"],
             // Peers' helper scripts that the tests run.
-            exclude: ["botocore_sign.py", "flaky_s3_server.py", "Support/moto_setup.py"]
+            exclude: ["botocore_sign.py", "flaky_s3_server.py"]
         ),
-        .testTarget(name: "LLVMProfileTests", dependencies: ["LLVMProfile", "Pprof", "BinaryFormats", "PGOSystem", "PGOPipeline"]),
+        .testTarget(name: "LLVMProfileTests", dependencies: ["LLVMProfile", "Pprof", "BinaryFormats", "PGOSystem", "PGOPipeline", "TestSupport"]),
         .testTarget(
-            name: "PGOPipelineTests", dependencies: ["PGOPipeline", "ProfileStore", "Pprof", "PGOSystem"],
+            name: "PGOPipelineTests", dependencies: ["PGOPipeline", "ProfileStore", "Pprof", "PGOSystem", "BinaryFormats", "TestSupport"]
+        ),
+        .testTarget(
+            name: "PGOCommandLineTests",
+            dependencies: ["PGOCommandLine", "Pprof", "ProfileStore", "PGOPipeline", "PGOSystem", "BinaryFormats", "TestSupport"],
+            // A Go service for `pgo collect` to profile.
             exclude: ["GoService"]
         ),
-        .testTarget(name: "PGOCommandLineTests", dependencies: ["PGOCommandLine", "Pprof", "ProfileStore", "PGOPipeline", "PGOSystem", "BinaryFormats"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,8 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 @testable import LLVMProfile
@@ -6,11 +10,10 @@ import Pprof
 /// The converter's output on checked-in profiles, as golden text under Fixtures/golden (like the
 /// engine's renderings). PGO_UPDATE_GOLDEN=1 rewrites them after an intended change: review the diff.
 @Suite struct ConversionGoldenTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path + "/Fixtures/"
+    static let fixtures = Fixtures.root + "/"
 
     func check(_ inputs: [String], golden name: String) throws {
-        let merged = try mergeProfiles(inputs.map { .file(Self.fixtures + $0) }).profile
+        let merged = try mergeProfiles(inputs.map { .file(Self.fixtures + $0) }, workers: 2).profile
         var report = ConversionReport()
         let profile = SampleProfile(converting: merged, report: &report)
         let rendering = """
@@ -18,7 +21,7 @@ import Pprof
             frames without a start line and \(report.samplesWithoutLines) samples without lines; \
             \(report.framesFoldedIntoCallSites) folded into call sites
 
-            """ + (try profile.validatedText(llvmProfdata: nil))
+            """ + (try profile.validatedText())
         let path = Self.fixtures + "golden/\(name).txt"
         if ProcessInfo.processInfo.environment["PGO_UPDATE_GOLDEN"] == "1" {
             try rendering.write(toFile: path, atomically: true, encoding: .utf8)

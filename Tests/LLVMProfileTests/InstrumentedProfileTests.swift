@@ -1,4 +1,9 @@
 import Foundation
+import Pprof
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 @testable import LLVMProfile
 
@@ -6,8 +11,7 @@ import Testing
 /// that never runs (all its counters 0), and its raw profile.
 struct InstrumentedProgram: Sendable {
     /// Fixtures/instrumented/main.swift: a hot function and one that never runs.
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path + "/Fixtures/instrumented/main.swift"
+    static let fixture = Fixtures.inPackage("Fixtures/instrumented/main.swift")
 
     let directory: String
     let sourceFile: String
@@ -42,7 +46,7 @@ struct InstrumentedProgram: Sendable {
         #expect(layout.functionCount == 3)  // main, collatzStep, neverCalled
         #expect(layout.buildIDs == [try #require(try ELFBuildID.read(program.binary))])
         // Setting every counter to 1 changes the counters and nothing else, as llvm-profdata reads it.
-        let tool = try LLVMProfdata.locate()
+        let tool = try LLVMProfdata.locate(in: testToolchain)
         let ones = program.directory + "/ones.profraw"
         try Data(layout.withEveryCounter(setTo: 1, in: program.profraw)).write(to: URL(fileURLWithPath: ones))
         let shown = try tool.run(["show", "--instr", "--all-functions", "--counts", ones])
@@ -57,22 +61,22 @@ struct InstrumentedProgram: Sendable {
         let layout = try RawProfileLayout(parsing: program.profraw, source: "run.profraw")
         let needed = layout.identityRanges.last!.upperBound
         for length in 0..<needed {
-            #expect(throws: RawProfileLayout.Error.self) { try RawProfileLayout(parsing: Array(program.profraw.prefix(length)), source: "cut.profraw") }
+            #expect(throws: InputError.self) { try RawProfileLayout(parsing: Array(program.profraw.prefix(length)), source: "cut.profraw") }
         }
         var otherVersion = program.profraw
         otherVersion[8] = 9
-        let error = try #require(throws: RawProfileLayout.Error.self) { try RawProfileLayout(parsing: otherVersion, source: "old.profraw") }
+        let error = try #require(throws: InputError.self) { try RawProfileLayout(parsing: otherVersion, source: "old.profraw") }
         #expect(error.description.hasPrefix("old.profraw: raw profile format version 9"))
         var huge = program.profraw
         huge[0x28 + 7] = 0x7f  // NumCounters far beyond the file
-        #expect(throws: RawProfileLayout.Error.self) { try RawProfileLayout(parsing: huge, source: "huge.profraw") }
+        #expect(throws: InputError.self) { try RawProfileLayout(parsing: huge, source: "huge.profraw") }
     }
 
     /// swiftc 6.3.1 crashes in EarlyPerfInliner (`takenProbability >= 0`) on a branch whose
     /// successors both have count 0; the merge's smoothing must make the same profile build.
     @Test func smoothingTurnsTheSwiftcCrashIntoABuild() throws {
         let program = try InstrumentedProgram.shared.get()
-        let tool = try LLVMProfdata.locate()
+        let tool = try LLVMProfdata.locate(in: testToolchain)
         let raw = program.directory + "/crash.profraw"
         try Data(program.profraw).write(to: URL(fileURLWithPath: raw))
 
@@ -95,7 +99,7 @@ struct InstrumentedProgram: Sendable {
     /// Smoothing adds exactly one count per counter, however many profiles are merged.
     @Test func smoothingAddsOneCountPerCounterOverall() throws {
         let program = try InstrumentedProgram.shared.get()
-        let tool = try LLVMProfdata.locate()
+        let tool = try LLVMProfdata.locate(in: testToolchain)
         let inputs = (0..<3).map { InstrumentedProfileMerge.Input(source: "run-\($0).profraw", bytes: program.profraw) }
         let merged = try InstrumentedProfileMerge.merge(inputs, sourceRoot: nil, tool: tool)
         let unsmoothed = try InstrumentedProfileMerge.merge(inputs, sourceRoot: nil, smoothing: false, tool: tool)
@@ -123,7 +127,7 @@ struct InstrumentedProgram: Sendable {
 
     @Test func profilesFromAnotherCheckoutAreReported() throws {
         let program = try InstrumentedProgram.shared.get()
-        let tool = try LLVMProfdata.locate()
+        let tool = try LLVMProfdata.locate(in: testToolchain)
         // The program was built from an absolute path inside its own temporary directory.
         let elsewhere = try InstrumentedProfileMerge.merge([.init(source: "a", bytes: program.profraw)], sourceRoot: "/srv/checkout", tool: tool)
         let warning = try #require(elsewhere.warnings.first)
@@ -136,7 +140,7 @@ struct InstrumentedProgram: Sendable {
 
     @Test func indexedInputsMergeButAreReportedAsUnsmoothable() throws {
         let program = try InstrumentedProgram.shared.get()
-        let tool = try LLVMProfdata.locate()
+        let tool = try LLVMProfdata.locate(in: testToolchain)
         let indexed = try InstrumentedProfileMerge.merge([.init(source: "a", bytes: program.profraw)], sourceRoot: nil, smoothing: false, tool: tool)
         let result = try InstrumentedProfileMerge.merge([.init(source: "b.profdata", bytes: indexed.profdata)], sourceRoot: nil, tool: tool)
         #expect(result.functionCount == 3)
@@ -153,22 +157,22 @@ struct InstrumentedProgram: Sendable {
             try "#!/bin/sh\necho '\(version)'\n".write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(directory)/\(name)")
         }
-        let missing = try #require(throws: LLVMProfdata.Error.self) { try LLVMProfdata.locate(environment: ["SWIFTC": "\(directory)/swiftc"]) }
+        let missing = try #require(throws: ToolchainError.self) { try LLVMProfdata.locate(in: Toolchain.locate(environment: ["SWIFTC": "\(directory)/swiftc"])) }
         #expect(missing.description.contains("llvm-profdata not found next to swiftc (\(directory)/swiftc)"))
         #expect(missing.description.contains("PGO_LLVM_PROFDATA"))
 
         let old = directory + "/llvm-profdata-14"
         try "#!/bin/sh\necho 'Debian LLVM version 14.0.6'\n".write(toFile: old, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: old)
-        let mismatch = try #require(throws: LLVMProfdata.Error.self) {
-            try LLVMProfdata.locate(environment: ["SWIFTC": "\(directory)/swiftc", "PGO_LLVM_PROFDATA": old])
+        let mismatch = try #require(throws: ToolchainError.self) {
+            try LLVMProfdata.locate(in: Toolchain.locate(environment: ["SWIFTC": "\(directory)/swiftc", "PGO_LLVM_PROFDATA": old]))
         }
         #expect(mismatch.description.contains("is LLVM 14.0.6, but the Swift toolchain"))
         #expect(mismatch.description.contains("LLVM 21.0.0"))
         #expect(mismatch.description.contains("Unset PGO_LLVM_PROFDATA"))
 
         // The real one, found next to the real swiftc, is accepted.
-        let real = try LLVMProfdata.locate()
+        let real = try LLVMProfdata.locate(in: testToolchain)
         #expect(real.path.hasSuffix("/llvm-profdata"))
         #expect(real.llvmVersion.first?.isNumber == true)
     }

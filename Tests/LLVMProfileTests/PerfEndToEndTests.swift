@@ -1,4 +1,8 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 @testable import LLVMProfile
@@ -62,8 +66,8 @@ enum LinuxPerf {
     @Test(arguments: ["default linker", "lld"])
     func perfCaptureToAppliedSamples(linker: String) throws {
         guard let perf = LinuxPerf.required() else { return }
-        let swiftc = try #require(Toolchain.swiftc())
-        let symbolizer = try Symbolization.locateSymbolizer()
+        let swiftc = try #require(testToolchain.swiftc)
+        let symbolizer = try testToolchain.llvmSymbolizer()
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let flags = ["-O", "-g", "-debug-info-for-profiling", "-module-name", "W", "-parse-as-library", Self.workload]
@@ -88,10 +92,10 @@ enum LinuxPerf {
         #expect(report.framesInBinary * 2 > samples.count, "most samples are in the binary's loops: \(report)")
         #expect(imported.string(imported.mappings[0].buildID) == binary.buildID)
 
-        let symbolized = try Symbolization.symbolize(imported, binary: directory + "/w", symbolizer: symbolizer)
+        let symbolized = try SampleProfileWorkflow.symbolize(imported, binary: directory + "/w", toolchain: testToolchain)
         var conversion = ConversionReport()
         let profile = SampleProfile(converting: symbolized.profile, discriminators: symbolized.discriminators, report: &conversion)
-        let text = try profile.validatedText()
+        let text = try profile.checkedText(testToolchain)
         #expect(text.contains("$s1W8classifyyS2iF:"), "\(text)")
         try text.write(toFile: directory + "/w.prof", atomically: true, encoding: .utf8)
 
@@ -110,8 +114,8 @@ enum LinuxPerf {
     /// An address-only profile as an in-process agent writes it from /proc/self/maps (page-aligned
     /// start and file offset), of a binary whose code segment's p_vaddr != p_offset (lld).
     @Test func symbolizationTranslatesFileOffsetsToVirtualAddresses() throws {
-        let swiftc = try #require(Toolchain.swiftc())
-        let symbolizer = try Symbolization.locateSymbolizer()
+        let swiftc = try #require(testToolchain.swiftc)
+        let symbolizer = try testToolchain.llvmSymbolizer()
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try SwiftcAppliesSamplesTests.source.write(toFile: directory + "/w.swift", atomically: true, encoding: .utf8)
@@ -131,14 +135,14 @@ enum LinuxPerf {
         p.locations = [Location(id: 1, mappingID: 1, address: base + classify + 4)]
         p.samples = [Sample(locationIDs: [1], values: [10])]
 
-        let symbolized = try Symbolization.symbolize(p, binary: directory + "/w", symbolizer: symbolizer)
+        let symbolized = try SampleProfileWorkflow.symbolize(p, binary: directory + "/w", toolchain: testToolchain)
         let line = try #require(symbolized.profile.locations.first?.lines.last)
         let function = try #require(symbolized.profile.functions.first { $0.id == line.functionID })
         #expect(symbolized.profile.string(function.systemName) == "$s1W8classifyyS2iF")
         #expect(function.startLine == 2)
         // The file offset itself, as symbolization used to pass it, names something else.
         let fileOffset = base + classify + 4 - start + (text.offset & ~0xfff)
-        let untranslated = try Symbolization.run(symbolizer, binary: directory + "/w", addresses: [fileOffset])
+        let untranslated = try SampleProfileWorkflow.frames(of: [fileOffset], in: directory + "/w", symbolizer: symbolizer, subprocess: Subprocess())
         #expect(untranslated.first?.last?.name != "$s1W8classifyyS2iF")
     }
 
@@ -147,8 +151,8 @@ enum LinuxPerf {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // A swiftc whose directory has no llvm-symbolizer.
         FileManager.default.createFile(atPath: directory + "/swiftc", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
-        let error = #expect(throws: Symbolization.Error.self) {
-            try Symbolization.locateSymbolizer(environment: ["SWIFTC": directory + "/swiftc", "PATH": ""])
+        let error = #expect(throws: SymbolizationError.self) {
+            try Toolchain.locate(environment: ["SWIFTC": directory + "/swiftc", "PATH": ""]).llvmSymbolizer()
         }
         #expect(error?.description.contains("llvm-symbolizer not found next to swiftc (\(directory)/swiftc)") == true, "\(error?.description ?? "")")
     }

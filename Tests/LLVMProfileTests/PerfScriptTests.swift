@@ -1,10 +1,13 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 @testable import LLVMProfile
 
-let perfFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Fixtures/perf").path
+let perfFixtures = Fixtures.path("perf")
 
 /// The perf script parser on real perf 6.1 output (Fixtures/perf, with goldens written by an
 /// independent Python reading) and on malformed text.
@@ -224,14 +227,14 @@ let perfFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Data("#!/bin/sh\necho not an ELF file, just long enough to have a header of sixty-four bytes\n".utf8).write(to: URL(fileURLWithPath: directory + "/script"))
-        #expect(throws: ELFFile.Error.self) { try ELFFile(path: directory + "/script") }
+        #expect(throws: ELFError.self) { try ELFFile(path: directory + "/script") }
         // A real ELF header whose tables point past the end of the file.
         var header = [UInt8](repeating: 0, count: 64)
         header[0..<6] = [0x7f, 0x45, 0x4c, 0x46, 2, 1]
         header[0x20] = 0x40; header[0x36] = 56; header[0x38] = 3
         try Data(header).write(to: URL(fileURLWithPath: directory + "/truncated"))
-        let error = #expect(throws: ELFFile.Error.self) { try ELFFile(path: directory + "/truncated") }
+        let error = #expect(throws: ELFError.self) { try ELFFile(path: directory + "/truncated") }
         #expect(error?.description.contains("truncated") == true)
-        #expect(throws: ELFFile.Error.self) { try ELFFile(path: directory + "/missing") }
+        #expect(throws: ELFError.self) { try ELFFile(path: directory + "/missing") }
     }
 }

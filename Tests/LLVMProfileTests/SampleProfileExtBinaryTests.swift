@@ -1,4 +1,8 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 @testable import LLVMProfile
@@ -7,8 +11,7 @@ import Pprof
 /// llvm-profdata in both directions (including the profile summary), errors on bad input, and
 /// swiftc applying the result.
 @Suite struct SampleProfileExtBinaryTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path + "/Fixtures/profiles/"
+    static let fixtures = Fixtures.inPackage("Fixtures/profiles/")
 
     /// Discriminators, call targets (ties broken by name), two inlinees at one line, inlinees
     /// two levels deep, and totals that differ so every ordering is fixed.
@@ -169,7 +172,7 @@ import Pprof
         #expect {
             try SampleProfile(extBinary: bytes)
         } throws: { error in
-            (error as? SampleProfileBinaryFormatError)?.problem.contains("MD5") == true
+            (error as? BinaryFormatError)?.problem.contains("MD5") == true
         }
     }
 
@@ -189,7 +192,7 @@ import Pprof
     @Test func everyTruncationIsAnError() throws {
         let bytes = try Self.handMade().extBinaryFormat()
         for length in 0..<bytes.count {
-            #expect(throws: SampleProfileBinaryFormatError.self, "\(length) of \(bytes.count) bytes") {
+            #expect(throws: BinaryFormatError.self, "\(length) of \(bytes.count) bytes") {
                 try SampleProfile(extBinary: Array(bytes[..<length]))
             }
         }
@@ -250,13 +253,13 @@ import Pprof
         var file: [UInt8] = []
         file.appendULEB128(ExtBinaryFormat.magic)
         file.appendULEB128(ExtBinaryFormat.version)
-        file.appendLittleEndian(2)
+        file.appendLittleEndian(UInt64(2))
         let start = file.count + 64
         for (type, offset, size) in [(UInt64(2), start, nameTable.count), (32, start + nameTable.count, profiles.count)] {
             for word in [type, 0, UInt64(offset), UInt64(size)] { file.appendLittleEndian(word) }
         }
         file += nameTable + profiles
-        #expect(throws: SampleProfileBinaryFormatError.self) { try SampleProfile(extBinary: file) }
+        #expect(throws: BinaryFormatError.self) { try SampleProfile(extBinary: file) }
     }
 
     // MARK: swiftc
@@ -288,7 +291,7 @@ import Pprof
     // MARK: Helpers
 
     static func profdata() throws -> String {
-        try #require(Toolchain.tool("llvm-profdata"), "llvm-profdata not found next to swiftc")
+        try #require(testToolchain.tool("llvm-profdata"), "llvm-profdata not found next to swiftc")
     }
 
     static func temporaryDirectory() throws -> String {

@@ -1,4 +1,8 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 @testable import LLVMProfile
@@ -49,15 +53,14 @@ import Pprof
     }
 
     @Test func llvmProfdataAcceptsWhatWeWrite() throws {
-        guard let profdata = Toolchain.tool("llvm-profdata") else {
+        guard let profdata = testToolchain.tool("llvm-profdata") else {
             Issue.record("llvm-profdata not found next to swiftc")
             return
         }
         let directory = NSTemporaryDirectory() + "pgo-llvm-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path + "/Fixtures/profiles/"
+        let fixtures = Fixtures.inPackage("Fixtures/profiles/")
         var report = ConversionReport()
         for (name, profile) in [("synthetic", synthetic()), ("large", try ProfileFile.read(fixtures + "large.pb.gz"))] {
             let text = SampleProfile(converting: profile, report: &report).textFormat()
@@ -114,14 +117,13 @@ import Pprof
         let work = try #require(profile.functions["$s4main4workyyF"])
         #expect(work.bodySamples.keys.allSatisfy { $0.offset <= 0xffff })
         #expect(work.totalSamples == UInt64.max)
-        _ = try profile.validatedText(llvmProfdata: nil)
+        _ = try profile.validatedText()
     }
 }
 
 @Suite struct SampleProfileTextTests {
     @Test func textRoundTripsThroughOurReader() throws {
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path + "/Fixtures/profiles/"
+        let fixtures = Fixtures.inPackage("Fixtures/profiles/")
         var report = ConversionReport()
         for name in ["large", "small-1", "other-binary"] {
             let profile = SampleProfile(converting: try ProfileFile.read(fixtures + name + ".pb.gz"), report: &report)

@@ -1,4 +1,8 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 @testable import LLVMProfile
@@ -53,7 +57,7 @@ import Pprof
     }
 
     func appliedSamples(profile: String?, in directory: String) throws -> [String] {
-        guard let swiftc = Toolchain.swiftc() else { throw SampleProfileValidationError(description: "swiftc not found") }
+        guard let swiftc = testToolchain.swiftc else { throw SampleProfileValidationError(description: "swiftc not found") }
         let record = directory + "/w.opt.yaml"
         try? FileManager.default.removeItem(atPath: record)
         let compile = try runTool(swiftc, ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-c", "-o", directory + "/w.o",
@@ -74,7 +78,7 @@ import Pprof
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.source.write(toFile: directory + "/w.swift", atomically: true, encoding: .utf8)
         var report = ConversionReport()
-        let text = try SampleProfile(converting: profile(), report: &report).validatedText()
+        let text = try SampleProfile(converting: profile(), report: &report).checkedText(testToolchain)
         try text.write(toFile: directory + "/w.prof", atomically: true, encoding: .utf8)
 
         #expect(try appliedSamples(profile: nil, in: directory).isEmpty)

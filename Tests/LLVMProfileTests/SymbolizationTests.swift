@@ -1,4 +1,8 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 @testable import LLVMProfile
@@ -14,7 +18,7 @@ import Pprof
 
     /// The address of a symbol in the binary, from llvm-nm.
     func address(of symbol: String, in binary: String) throws -> UInt64 {
-        let nm = try #require(Toolchain.tool("llvm-nm"))
+        let nm = try #require(testToolchain.tool("llvm-nm"))
         let text = try runTool(nm, [binary]).output
         let line = try #require(text.split(separator: "\n").first { $0.hasSuffix(" " + symbol) })
         return try #require(UInt64(line.split(separator: " ")[0], radix: 16))
@@ -31,7 +35,7 @@ import Pprof
     }
 
     @Test func addressesBecomeLinkageNamesAndStartLines() throws {
-        guard let symbolizer = Toolchain.tool("llvm-symbolizer") else {
+        guard let symbolizer = testToolchain.tool("llvm-symbolizer") else {
             Issue.record("llvm-symbolizer not found next to swiftc")
             return
         }
@@ -44,19 +48,19 @@ import Pprof
         let classify = try address(of: "$s1W8classifyyS2iF", in: binary)
         let base: UInt64 = 0x5555_5555_4000
 
-        let symbolized = try Symbolization.symbolize(
-            addressOnlyProfile(buildID: buildID, classify: classify, base: base), binary: binary, symbolizer: symbolizer)
+        let symbolized = try SampleProfileWorkflow.symbolize(
+            addressOnlyProfile(buildID: buildID, classify: classify, base: base), binary: binary, toolchain: testToolchain)
         let line = try #require(symbolized.profile.locations.first?.lines.last)
         let function = try #require(symbolized.profile.functions.first { $0.id == line.functionID })
         #expect(symbolized.profile.string(function.systemName) == "$s1W8classifyyS2iF")
         #expect(function.startLine == 2)
         var report = ConversionReport()
-        let text = try SampleProfile(converting: symbolized.profile, discriminators: symbolized.discriminators, report: &report).validatedText()
+        let text = try SampleProfile(converting: symbolized.profile, discriminators: symbolized.discriminators, report: &report).checkedText(testToolchain)
         #expect(text.hasPrefix("$s1W8classifyyS2iF:10:0\n"))
 
-        let error = #expect(throws: Symbolization.Error.self) {
-            try Symbolization.symbolize(
-                addressOnlyProfile(buildID: "0123abcd", classify: classify, base: base), binary: binary, symbolizer: symbolizer)
+        let error = #expect(throws: SymbolizationError.self) {
+            try SampleProfileWorkflow.symbolize(
+                addressOnlyProfile(buildID: "0123abcd", classify: classify, base: base), binary: binary, toolchain: testToolchain)
         }
         #expect(error?.description.contains(buildID) == true)
         #expect(error?.description.contains("0123abcd") == true)
@@ -65,7 +69,7 @@ import Pprof
     /// With `-debug-info-for-profiling`, blocks that share a line get discriminators; the
     /// profile must carry their base values, as the compiler matches them.
     @Test func discriminatorsAreDecodedToTheirBaseValues() throws {
-        guard let symbolizer = Toolchain.tool("llvm-symbolizer") else {
+        guard let symbolizer = testToolchain.tool("llvm-symbolizer") else {
             Issue.record("llvm-symbolizer not found next to swiftc")
             return
         }
@@ -96,10 +100,10 @@ import Pprof
         let offsets = try (0..<128).map { try fileOffset(ofVirtualAddress: mix + UInt64($0), in: segments) }
         p.locations = offsets.enumerated().map { Location(id: UInt64($0 + 1), mappingID: 1, address: $1) }
         p.samples = p.locations.map { Sample(locationIDs: [$0.id], values: [1]) }
-        let symbolized = try Symbolization.symbolize(p, binary: binary, symbolizer: symbolizer)
+        let symbolized = try SampleProfileWorkflow.symbolize(p, binary: binary, toolchain: testToolchain)
 
         // The decoding agrees with the raw values llvm-symbolizer reports: 2, 4, 6... for bases 1, 2, 3...
-        let raw = try Symbolization.run(symbolizer, binary: binary, addresses: (0..<128).map { mix + UInt64($0) })
+        let raw = try SampleProfileWorkflow.frames(of: (0..<128).map { mix + UInt64($0) }, in: binary, symbolizer: symbolizer, subprocess: Subprocess())
         var bases = Set<Int>()
         for (index, frames) in raw.enumerated() {
             let expected = frames.map { $0.discriminator % 2 == 0 ? Int($0.discriminator / 2) : 0 }
@@ -114,7 +118,7 @@ import Pprof
         let loopLine = Set(function.bodySamples.keys.filter { $0.offset == 2 }.map(\.discriminator))
         #expect(loopLine.count >= 3)
         #expect(loopLine.allSatisfy { $0 < 32 })
-        let text = try sampleProfile.validatedText()
+        let text = try sampleProfile.checkedText(testToolchain)
         #expect(text.contains(" 2.1: ") || text.contains(" 2.2: "))
     }
 

@@ -1,5 +1,9 @@
 import CPGOSampler
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import PGOAgent
 import ProfileStore
 import Pprof

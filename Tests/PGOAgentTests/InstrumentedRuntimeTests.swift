@@ -1,4 +1,9 @@
 import Foundation
+import Pprof
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import LLVMProfile
 import Testing
 
@@ -6,8 +11,7 @@ import Testing
 /// with the toolchain's clang and `-fprofile-instr-generate` (the runtime swiftc's
 /// `-profile-generate` links too) around the agent's C sampler, and the same program without it.
 @Suite struct InstrumentedRuntimeTests {
-    static let sampler = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path + "/Sources/CPGOSampler"
+    static let sampler = Fixtures.inPackage("Sources/CPGOSampler")
 
     static let program = """
         #include <stdio.h>
@@ -24,7 +28,7 @@ import Testing
         """
 
     func build(_ directory: String, instrumented: Bool) throws -> String {
-        let clang = try #require(Toolchain.tool("clang"), "the toolchain's clang is not next to swiftc")
+        let clang = try #require(testToolchain.tool("clang"), "the toolchain's clang is not next to swiftc")
         try Self.program.write(toFile: directory + "/main.c", atomically: true, encoding: .utf8)
         let output = directory + (instrumented ? "/instrumented" : "/plain")
         let build = try runCommand(clang, ["-O1", "-I", Self.sampler + "/include", directory + "/main.c", Self.sampler + "/sampler.c", "-o", output]
@@ -37,7 +41,7 @@ import Testing
         let directory = NSTemporaryDirectory() + "pgo-agent-instr-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let profdata = try #require(Toolchain.tool("llvm-profdata"))
+        let profdata = try #require(testToolchain.tool("llvm-profdata"))
 
         let instrumented = try build(directory, instrumented: true)
         let run = try runCommand(instrumented, [directory + "/first.profraw", directory + "/second.profraw"], in: directory)

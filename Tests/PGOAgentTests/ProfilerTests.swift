@@ -1,4 +1,8 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Pprof
 import ProfileStore
 import Testing
@@ -42,7 +46,7 @@ extension AgentTests {
 
     @Test func instrumentedModeReportsAMissingRuntimeAndKeepsGoing() async throws {
         #expect(!InstrumentedProfile.isAvailable)  // this test binary is not built with -profile-generate
-        let error = try #require(throws: ProfilerError.self) { try InstrumentedProfile.takeCounters() }
+        let error = try #require(throws: CollectionError.self) { try InstrumentedProfile.takeCounters() }
         #expect(error.stage == .instrumentation)
         #expect(error.message.contains("-profile-generate"))
 
@@ -69,9 +73,9 @@ extension AgentTests {
 /// Collects a profiler's errors as they arrive.
 final class ErrorLog: @unchecked Sendable {
     private let lock = NSLock()
-    private var errors: [ProfilerError] = []
+    private var errors: [CollectionError] = []
     init(_ profiler: Profiler) {
         Task { for await error in profiler.errors { self.lock.withLock { self.errors.append(error) } } }
     }
-    var all: [ProfilerError] { lock.withLock { errors } }
+    var all: [CollectionError] { lock.withLock { errors } }
 }

@@ -1,5 +1,9 @@
 import CPGOSampler
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import LLVMProfile
 import Pprof
 import Testing
@@ -38,7 +42,7 @@ extension AgentTests {
 
         // pgo convert --binary: symbolize against the exact binary, then the hottest function.
         var report = ConversionReport()
-        let sampleProfile = try SampleProfile(converting: profile, symbolizingAgainst: executable, report: &report)
+        let sampleProfile = try SampleProfileWorkflow.convert(profile, symbolizingAgainst: executable, toolchain: testToolchain, report: &report)
         // A caller's body samples at a call line repeat its callee's, so "hottest" is by self
         // samples: those at lines that make no call.
         func selfSamples(_ function: FunctionSamples) -> UInt64 {
@@ -47,7 +51,7 @@ extension AgentTests {
         let hottest = try #require(sampleProfile.functions.values.max { selfSamples($0) < selfSamples($1) })
         #expect(selfSamples(hottest) > 0)
         #expect(hottest.name.contains("13agentTestSpin"), "hottest: \(hottest.name)")
-        _ = try sampleProfile.validatedText()
+        _ = try sampleProfile.checkedBytes(format: .text, toolchain: testToolchain)
     }
 
     @Test func blockingCallsSurviveSIGPROF() throws {
@@ -105,7 +109,7 @@ extension AgentTests {
 
     @Test func oneCaptureAtATimeAndAnotherSIGPROFUserIsRefused() async throws {
         let first = try SamplerSession(frequency: 100, slots: 16, maximumStacks: 16)
-        #expect(throws: ProfilerError.self) { try SamplerSession(frequency: 100, slots: 16, maximumStacks: 16) }
+        #expect(throws: CollectionError.self) { try SamplerSession(frequency: 100, slots: 16, maximumStacks: 16) }
         _ = first.finish()
 
         // Someone else's SIGPROF handler: the sampler does not take it over.
@@ -114,7 +118,7 @@ extension AgentTests {
         var previous = sigaction()
         sigaction(SIGPROF, &action, &previous)
         defer { sigaction(SIGPROF, &previous, nil) }
-        let error = try #require(throws: ProfilerError.self) { try SamplerSession(frequency: 100, slots: 16, maximumStacks: 16) }
+        let error = try #require(throws: CollectionError.self) { try SamplerSession(frequency: 100, slots: 16, maximumStacks: 16) }
         #expect(error.message.contains("another SIGPROF handler"))
     }
 

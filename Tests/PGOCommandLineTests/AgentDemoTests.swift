@@ -1,4 +1,9 @@
 import Foundation
+import Pprof
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 
 /// `agent-demo`, the workload under the agent, as issue 6 describes its use: profiles land in the
@@ -16,17 +21,17 @@ import Testing
 
         let help = try runProgram(demo, ["--help"])
         #expect(help.status == 0)
-        #expect(help.output.contains("Usage: agent-demo [options]"))
+        #expect(help.combined.contains("Usage: agent-demo [options]"))
         #expect(try runProgram(demo, ["--bogus"]).status == 2)
 
         let demoRun = try runProgram(demo, store + ["--interval", "1s", "--duration", "500ms", "--seconds", "4"])
-        #expect(demoRun.status == 0, "\(demoRun.output)")
-        #expect(demoRun.output.contains("checksum: "))
-        #expect(!demoRun.output.contains("profiler:"), "the profiler reported errors: \(demoRun.output)")
+        #expect(demoRun.status == 0, "\(demoRun.combined)")
+        #expect(demoRun.combined.contains("checksum: "))
+        #expect(!demoRun.combined.contains("profiler:"), "the profiler reported errors: \(demoRun.combined)")
 
         // One profile per interval while it ran: the run ends at the first round past 4 s, which on a
         // busy machine may be well past it, so the count is checked against the wall time it reports.
-        let wall = try #require(demoRun.output.split(separator: "\n").first { $0.contains(" s wall") }
+        let wall = try #require(demoRun.combined.split(separator: "\n").first { $0.contains(" s wall") }
             .flatMap { $0.components(separatedBy: " in ").last?.split(separator: " ").first }.flatMap { Double($0) })
         #expect(wall >= 4)
         let list = await pgo(["list"] + store, in: directory)

@@ -1,4 +1,8 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 @testable import PGOCommandLine
@@ -20,8 +24,7 @@ final class Captured: @unchecked Sendable {
     }
 }
 
-let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Fixtures").path
+let fixtures = Fixtures.root
 
 func pgo(_ arguments: [String], terminal: Bool = false, in directory: String = fixtures) async -> (status: Int32, output: Captured) {
     let captured = Captured()
@@ -29,41 +32,6 @@ func pgo(_ arguments: [String], terminal: Bool = false, in directory: String = f
     return (status, captured)
 }
 
-/// Runs a program to completion, its standard input empty (no TTY) and both output streams in one
-/// log file, so neither can fill a pipe; standard output goes to the file `stdout` instead when given.
-@discardableResult
-func runProgram(
-    _ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], stdout: String? = nil
-) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let log = NSTemporaryDirectory() + "pgo-test-log-" + UUID().uuidString
-    FileManager.default.createFile(atPath: log, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: log) }
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-    var outputHandle: FileHandle? = nil
-    if let stdout {
-        FileManager.default.createFile(atPath: stdout, contents: nil)
-        outputHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
-    }
-    process.standardOutput = outputHandle ?? handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    try handle.close()
-    try outputHandle?.close()
-    return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
-}
-
-func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "pgo-cli-test-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 @Suite struct ArgumentParserTests {
     let spec = CommandSpec(name: "demo", summary: "Demo.", positionals: "FILE...", options: [

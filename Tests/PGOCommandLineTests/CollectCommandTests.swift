@@ -3,6 +3,10 @@
 // subprocess stopped by signals, are in Tests/ProfileStoreTests/ProfileCollectorTests.swift).
 
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 import ProfileStore

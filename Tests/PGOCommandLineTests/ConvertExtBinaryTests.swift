@@ -1,4 +1,9 @@
 import Foundation
+import Pprof
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import LLVMProfile
 @testable import PGOCommandLine
@@ -22,8 +27,8 @@ import LLVMProfile
         #expect(try SampleProfile(extBinary: bytes) == fromText)
         #expect(!fromText.functions.isEmpty)
 
-        let profdata = try #require(Toolchain.tool("llvm-profdata"), "llvm-profdata not found next to swiftc")
-        let (status, output) = try runProgram(profdata, ["show", "--sample", "--show-sec-info-only", directory + "/app.extbin"])
+        let profdata = try #require(testToolchain.tool("llvm-profdata"), "llvm-profdata not found next to swiftc")
+        let (status, output) = try runProgram(profdata, ["show", "--sample", "--show-sec-info-only", directory + "/app.extbin"]).statusAndOutput
         #expect(status == 0, "\(output)")
         #expect(output.contains("LBRProfileSection"), "\(output)")
         #expect(output.contains("ProfileSummarySection"), "\(output)")

@@ -1,4 +1,8 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 import LLVMProfile
@@ -47,7 +51,7 @@ import LLVMProfile
 
     @Test func perfCaptureImportsConvertsAndRejectsOtherBinaries() async throws {
         guard let perf = perf() else { return }
-        let swiftc = try #require(Toolchain.swiftc())
+        let swiftc = try #require(testToolchain.swiftc)
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let flags = ["-O", "-g", "-debug-info-for-profiling", "-module-name", "W", "-parse-as-library"]

@@ -1,4 +1,9 @@
 import Foundation
+import Pprof
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 @testable import PGOCommandLine
 
@@ -7,7 +12,7 @@ import Testing
 @Suite struct InstrumentedFetchTests {
 
     func shell(_ command: String, in directory: String) throws -> (status: Int32, output: String) {
-        try runProgram("/bin/sh", ["-c", command], in: directory)
+        try runProgram("/bin/sh", ["-c", command], in: directory).statusAndOutput
     }
 
     @Test func uploadedProfrawBecomesAProfdataThatSwiftcBuildsWith() async throws {

@@ -1,15 +1,19 @@
 import Foundation
+import Pprof
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 
 /// The SwiftPM plugins as a user runs them: a package that depends on swift-pgo by path runs
 /// `swift package ... pgo-fetch` with no TTY (as in CI or Docker) and gets its files.
 @Suite(.serialized) struct PluginTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let packageRoot = Fixtures.packageRoot
 
     /// Standard input is empty, as without a TTY: permissions must come from flags.
     func run(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
-        try runProgram("/usr/bin/env", arguments, in: directory)
+        try runProgram("/usr/bin/env", arguments, in: directory).statusAndOutput
     }
 
     @Test func pgoFetchPluginWritesProfileAndFlagsAndBuilds() throws {

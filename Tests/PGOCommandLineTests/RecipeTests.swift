@@ -1,11 +1,15 @@
 import Foundation
+import Pprof
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 
 /// The Examples/ recipes' build steps, run as the Dockerfiles run them (no Docker engine here):
 /// a store with real profiles, the `pgo` just built, and the real toolchains.
 @Suite(.serialized) struct RecipeTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let root = Fixtures.packageRoot
 
     /// The `pgo` SwiftPM built next to this test bundle.
     static var pgoDirectory: String? {
@@ -36,7 +40,7 @@ import Testing
     }
 
     func runScript(_ script: String, in directory: String, environment extra: [String: String]) throws -> (Int32, String) {
-        try runProgram("/bin/sh", [script], in: directory, environment: extra)
+        try runProgram("/bin/sh", [script], in: directory, environment: extra).statusAndOutput
     }
 
     @Test func goServiceBuilderStage() throws {

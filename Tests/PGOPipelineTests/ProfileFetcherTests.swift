@@ -2,16 +2,12 @@ import Foundation
 import Testing
 import Pprof
 import ProfileStore
-@testable import PGOBuild
+import BinaryFormats
+@testable import PGOPipeline
+import PGOSystem
+import TestSupport
 
-let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Fixtures").path
-
-func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "pgo-fetch-test-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+let fixtures = Fixtures.root
 
 /// Counts downloads, to prove the cache works.
 final class CountingStore: ProfileStore, @unchecked Sendable {
@@ -32,14 +28,16 @@ final class CountingStore: ProfileStore, @unchecked Sendable {
     func delete(_ object: StoredProfile) async throws { try await base.delete(object) }
 }
 
-final class Events: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    func record(_ event: ProfileFetcher.FetchEvent) {
-        if case .warning(let text) = event { lock.withLock { items.append(text) } }
+final class Events: Sendable {
+    private let items = Locked<[String]>([])
+    var diagnostics: Diagnostics {
+        Diagnostics { diagnostic in if case .warning(let text) = diagnostic { self.items.withLock { $0.append(text) } } }
     }
-    var warnings: [String] { lock.withLock { items } }
+    var warnings: [String] { items.value }
 }
+
+/// The toolchain of the test process's environment.
+let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environment)
 
 @Suite struct ProfileFetcherTests {
     /// A store holding the real small profiles, one minute apart.
@@ -67,7 +65,7 @@ final class Events: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = CountingStore(try await filledStore(root))
         let events = Events()
-        let first = try await ProfileFetcher(options: options(root), store: store, toolVersion: "test", report: events.record).run()
+        let first = try await ProfileFetcher(options: options(root), store: store, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics).run()
         #expect(first.failure == nil)
         #expect(store.downloads == 4)
         let profile = try ProfileFile.read(root + "/default.pgo")
@@ -80,7 +78,7 @@ final class Events: @unchecked Sendable {
 
         var again = options(root)
         again.goOutput = root + "/again.pgo"
-        let second = try await ProfileFetcher(options: again, store: store, toolVersion: "test", report: events.record).run()
+        let second = try await ProfileFetcher(options: again, store: store, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics).run()
         #expect(store.downloads == 4)  // nothing downloaded the second time
         #expect(second.manifest.fromCache == 4)
         #expect(try BoundedFile.read(root + "/again.pgo") == (try BoundedFile.read(root + "/default.pgo")))
@@ -93,7 +91,7 @@ final class Events: @unchecked Sendable {
         try "previous".write(toFile: root + "/default.pgo", atomically: true, encoding: .utf8)
         let events = Events()
         let outcome = try await ProfileFetcher(
-            options: options(root), store: LocalDirectoryStore(root: root + "/missing"), toolVersion: "test", report: events.record
+            options: options(root), store: LocalDirectoryStore(root: root + "/missing"), toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics
         ).run()
         #expect(outcome.failure == "file://\(root)/missing: no such directory")
         #expect(events.warnings == ["building without PGO: file://\(root)/missing: no such directory"])
@@ -106,8 +104,8 @@ final class Events: @unchecked Sendable {
 
         var strict = options(root)
         strict.strict = true
-        await #expect(throws: FetchFailure.self) {
-            _ = try await ProfileFetcher(options: strict, store: LocalDirectoryStore(root: root + "/missing"), toolVersion: "t", report: { _ in }).run()
+        await #expect(throws: FetchError.self) {
+            _ = try await ProfileFetcher(options: strict, store: LocalDirectoryStore(root: root + "/missing"), toolVersion: "t", toolchain: toolchain, diagnostics: .ignored).run()
         }
     }
 
@@ -117,15 +115,15 @@ final class Events: @unchecked Sendable {
         let store = try await filledStore(root)
         let bad = try await store.save(Array("not a profile".utf8), service: "api", createdAt: Date(unixMilliseconds: 1_732_000_600_000))
         let events = Events()
-        let outcome = try await ProfileFetcher(options: options(root), store: store, toolVersion: "test", report: events.record).run()
+        let outcome = try await ProfileFetcher(options: options(root), store: store, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics).run()
         #expect(outcome.failure == nil)
         #expect(outcome.manifest.objects.count == 4)
         #expect(events.warnings.count == 1 && events.warnings[0].hasPrefix("skipping \(bad.key): "))
         var strict = options(root)
         strict.strict = true
         strict.cacheDirectory = nil
-        let error = await #expect(throws: FetchFailure.self) {
-            _ = try await ProfileFetcher(options: strict, store: store, toolVersion: "t", report: { _ in }).run()
+        let error = await #expect(throws: FetchError.self) {
+            _ = try await ProfileFetcher(options: strict, store: store, toolVersion: "t", toolchain: toolchain, diagnostics: .ignored).run()
         }
         #expect(error?.description.hasPrefix(bad.key) == true)
     }
@@ -137,7 +135,7 @@ final class Events: @unchecked Sendable {
         var llvm = options(root)
         llvm.goOutput = nil
         llvm.llvmOutput = root + "/app.prof"
-        let outcome = try await ProfileFetcher(options: llvm, store: store, toolVersion: "test", report: { _ in }).run()
+        let outcome = try await ProfileFetcher(options: llvm, store: store, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
         #expect(outcome.failure == nil)
         #expect(outcome.flags.swiftc == ["-profile-sample-use=\(root)/app.prof", "-Xfrontend", "-disable-incremental-llvm-codegen"])
         let text = try String(contentsOfFile: root + "/app.prof", encoding: .utf8)
@@ -151,10 +149,10 @@ final class Events: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try #"{"store": "s3://b/p", "service": "api", "since": "7d", "go": "default.pgo", "strict": true, "timeout": 10}"#
             .write(toFile: root + "/.pgo.json", atomically: true, encoding: .utf8)
-        let options = try FetchConfiguration.load(root + "/.pgo.json")
+        let options = try FetchConfiguration.parse(try BoundedFile.read(root + "/.pgo.json"), path: root + "/.pgo.json")
         #expect(options == ["--store": "s3://b/p", "--service": "api", "--since": "7d", "--go": "default.pgo", "--strict": "", "--timeout": "10"])
         try #"{"store": "s3://b/p", "servce": "api"}"#.write(toFile: root + "/bad.json", atomically: true, encoding: .utf8)
-        let error = #expect(throws: FetchConfiguration.Error.self) { try FetchConfiguration.load(root + "/bad.json") }
+        let error = #expect(throws: FetchConfigurationError.self) { try FetchConfiguration.parse(try BoundedFile.read(root + "/bad.json"), path: root + "/bad.json") }
         #expect(error?.description.contains("unknown key 'servce'") == true)
     }
 
@@ -168,5 +166,16 @@ final class Events: @unchecked Sendable {
         #expect(files["pgo.env"]?.contains("export PGO_GO_FLAGS='-pgo=/p/default.pgo'") == true)
         #expect(CompilerFlags(llvmInstrumentedProfile: "/p/x.profdata").swiftc == ["-profile-use=/p/x.profdata", "-Xfrontend", "-disable-incremental-llvm-codegen"])
         #expect(flags.githubOutputs(profileCount: 3).contains("profiles=3\n"))
+    }
+
+    @Test func aWindowOnTheCommandLineReplacesTheFilesWindow() {
+        let file = ["--since": "7d", "--store": "s3://b/p", "--strict": ""]
+        let since = FetchConfiguration.filling(values: ["--since": ["1h"]], flags: [], from: file)
+        #expect(since.values == ["--since": ["1h"], "--store": ["s3://b/p"]])
+        #expect(since.flags == ["--strict"])
+        let range = FetchConfiguration.filling(values: ["--from": ["0"]], flags: [], from: file)
+        #expect(range.values == ["--from": ["0"], "--store": ["s3://b/p"]])
+        let explicit = FetchConfiguration.filling(values: ["--store": ["/local"]], flags: [], from: file)
+        #expect(explicit.values == ["--store": ["/local"], "--since": ["7d"]])
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import PGOSystem
+import TestSupport
 import Testing
 @testable import Pprof
 

@@ -1,10 +1,12 @@
 import Foundation
+import PGOSystem
+import TestSupport
 import Testing
 @testable import Pprof
 
 /// Checks our output with the real Go toolchain: `go tool pprof` must read it, and Go's PGO
 /// must see exactly what it sees in `go tool pprof`'s own merge.
-@Suite(.enabled(if: GoToolchain.available), .serialized)
+@Suite(.enabled(if: Peer.go.shouldRun, Peer.go.skipComment), .serialized)
 struct GoInteropTests {
     /// Inputs pprof merges correctly: an empty profile must not come first, or pprof
     /// re-symbolizes and loses start lines (see `emptyProfileFirstLosesNothing`).
@@ -23,7 +25,7 @@ struct GoInteropTests {
             let actual = try GoToolchain.run(["tool", "pprof", "-raw", "-symbolize=none", ours])
             #expect(actual == expected, "\(fixture)")
         }
-        let merged = try mergeProfiles(Self.inputs.map { .file($0) }).profile
+        let merged = try mergeProfiles(Self.inputs.map { .file($0) }, workers: 2).profile
         let path = directory + "/merged.pb.gz"
         try AtomicFile.write(merged.serialized(), to: path)
         let raw = String(decoding: try GoToolchain.run(["tool", "pprof", "-raw", "-symbolize=none", path]), as: UTF8.self)
@@ -37,7 +39,7 @@ struct GoInteropTests {
         let reference = directory + "/pprof.pb.gz"
         try GoToolchain.run(["tool", "pprof", "-proto", "-symbolize=none"] + Self.inputs)
             .write(to: URL(fileURLWithPath: reference))
-        let full = try mergeProfiles(Self.inputs.map { .file($0) }).profile
+        let full = try mergeProfiles(Self.inputs.map { .file($0) }, workers: 2).profile
         let trimmed = try full.trimmedForGoPGO()
         try AtomicFile.write(trimmed.serialized(), to: directory + "/trimmed.pgo")
         try AtomicFile.write(full.serialized(), to: directory + "/full.pb.gz")

@@ -1,4 +1,6 @@
 import Foundation
+import PGOSystem
+import TestSupport
 import Testing
 @testable import Pprof
 
@@ -24,12 +26,12 @@ import Testing
     }
 
     @Test func mergedSmallProfiles() throws {
-        let report = try mergeProfiles(Fixtures.smallProfiles.map { .file(Fixtures.path($0)) })
+        let report = try mergeProfiles(Fixtures.smallProfiles.map { .file(Fixtures.path($0)) }, workers: 2)
         try check(report.profile.textRendering(), "merge-small")
     }
 
     @Test func mergedSmallProfilesTrimmedForGo() throws {
-        let report = try mergeProfiles(Fixtures.smallProfiles.map { .file(Fixtures.path($0)) })
+        let report = try mergeProfiles(Fixtures.smallProfiles.map { .file(Fixtures.path($0)) }, workers: 2)
         try check(try report.profile.trimmedForGoPGO().textRendering(), "merge-small-for-go")
     }
 

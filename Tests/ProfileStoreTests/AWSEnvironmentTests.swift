@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import ProfileStore
 
 @Suite struct AWSEnvironmentTests {
     func files(credentials: String, config: String) throws -> (String, String) {
-        let directory = try makeTemporaryDirectory()
+        let directory = try temporaryDirectory()
         try credentials.write(toFile: directory + "/credentials", atomically: true, encoding: .utf8)
         try config.write(toFile: directory + "/config", atomically: true, encoding: .utf8)
         return (directory + "/credentials", directory + "/config")

@@ -1,4 +1,5 @@
 import Foundation
+import BinaryFormats
 import Testing
 @testable import ProfileStore
 

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 import Pprof
 @testable import ProfileStore
 
 @Suite struct LocalDirectoryStoreTests {
     @Test func theSeedsOperationsRoundTrip() async throws {
-        let root = try makeTemporaryDirectory()
+        let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = LocalDirectoryStore(root: root)
         let t0 = Date(unixMilliseconds: 1_732_000_000_000)
@@ -33,7 +34,7 @@ import Pprof
     }
 
     @Test func savingTheSameProfileTwiceKeepsOneObject() async throws {
-        let root = try makeTemporaryDirectory()
+        let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = LocalDirectoryStore(root: root)
         let time = Date(unixMilliseconds: 1_732_000_000_000)
@@ -46,7 +47,7 @@ import Pprof
     }
 
     @Test func concurrentWritersLoseNothing() async throws {
-        let root = try makeTemporaryDirectory()
+        let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = LocalDirectoryStore(root: root)
         let time = Date(unixMilliseconds: 1_732_000_000_000)
@@ -64,7 +65,7 @@ import Pprof
     }
 
     @Test func strayEntriesAreReportedNotDropped() async throws {
-        let root = try makeTemporaryDirectory()
+        let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = LocalDirectoryStore(root: root)
         try await store.save(syntheticProfile(1), service: "api", createdAt: Date(unixMilliseconds: 1_732_000_000_000))
@@ -77,7 +78,7 @@ import Pprof
     }
 
     @Test func pgolibDirectoriesAreReadAndWritten() async throws {
-        let root = try makeTemporaryDirectory()
+        let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         // What pgolib's localdir backend leaves: DIR/APP-MILLIS.pprof, several apps side by side.
         let small = try fixtureBytes("small-1.pb.gz")

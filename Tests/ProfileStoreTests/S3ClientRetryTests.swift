@@ -2,21 +2,19 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import TestSupport
 import Testing
 @testable import ProfileStore
 
 /// Retries and timeouts against a stand-in server that fails on purpose (flaky_s3_server.py).
-@Suite struct S3ClientRetryTests {
+@Suite(.enabled(if: Peer.python.shouldRun, Peer.python.skipComment)) struct S3ClientRetryTests {
     final class StubServer: @unchecked Sendable {
         let process = Process()
         let port: Int
 
-        init?(mode: String) throws {
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("flaky_s3_server.py").path
-            guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile) else {
-                FileHandle.standardError.write(Data("\n******** SKIPPING S3 retry tests: no python3 found\n\n".utf8))
-                return nil
-            }
+        init(mode: String) throws {
+            let script = Fixtures.inPackage("Tests/ProfileStoreTests/flaky_s3_server.py")
+            let python = try Peer.python.require()
             let portFile = NSTemporaryDirectory() + "pgo-flaky-" + UUID().uuidString
             process.executableURL = URL(fileURLWithPath: python)
             process.arguments = [script, mode, portFile]
@@ -60,14 +58,14 @@ import Testing
     }
 
     @Test func serverErrorsAndThrottlingAreRetried() async throws {
-        guard let server = try StubServer(mode: "fail:2") else { return }
+        let server = try StubServer(mode: "fail:2")
         let page = try await server.client().listObjects(prefix: "p/", startAfter: nil, continuationToken: nil)
         #expect(page.objects.isEmpty)
         #expect(try await server.requestCount() == 3)
     }
 
     @Test func pathAndVirtualHostedAddressing() async throws {
-        guard let server = try StubServer(mode: "fail:0") else { return }
+        let server = try StubServer(mode: "fail:0")
         _ = try await server.client().listObjects(prefix: "a b/", startAfter: "a b/1", continuationToken: nil)
         #expect(try await server.lastRequest() == "127.0.0.1:\(server.port) /b?list-type=2&max-keys=1000&prefix=a%20b%2F&start-after=a%20b%2F1")
         // *.localhost resolves to the loopback address, so the bucket can go into the host name.
@@ -76,7 +74,7 @@ import Testing
     }
 
     @Test func retriesAreBounded() async throws {
-        guard let server = try StubServer(mode: "fail:100") else { return }
+        let server = try StubServer(mode: "fail:100")
         let error = await #expect(throws: S3Error.self) {
             _ = try await server.client(attempts: 3).listObjects(prefix: "p/", startAfter: nil, continuationToken: nil)
         }
@@ -85,14 +83,14 @@ import Testing
     }
 
     @Test func clientErrorsAreNotRetried() async throws {
-        guard let server = try StubServer(mode: "deny") else { return }
+        let server = try StubServer(mode: "deny")
         let error = await #expect(throws: S3Error.self) { _ = try await server.client().getObject(key: "a/b.pb.gz") }
         #expect(error?.description == "S3 GET s3://b/a/b.pb.gz failed: HTTP 403 AccessDenied: Access Denied")
         #expect(try await server.requestCount() == 1)
     }
 
     @Test func eachAttemptHasATimeout() async throws {
-        guard let server = try StubServer(mode: "hang") else { return }
+        let server = try StubServer(mode: "hang")
         let error = await #expect(throws: S3Error.self) {
             _ = try await server.client(timeout: 1, attempts: 2).listObjects(prefix: "", startAfter: nil, continuationToken: nil)
         }

@@ -1,4 +1,6 @@
 import Foundation
+import TestSupport
+import BinaryFormats
 import Testing
 @testable import ProfileStore
 
@@ -212,7 +214,7 @@ import Testing
             body: Array("{}".utf8), service: "execute-api"),
     ]
 
-    @Test(.enabled(if: Botocore.available))
+    @Test(.enabled(if: Botocore.peer.shouldRun, Botocore.peer.skipComment))
     func matchesBotocore() throws {
         let results = try Botocore.sign(Self.cases.map(\.json))
         try #require(results.count == Self.cases.count)
@@ -238,46 +240,14 @@ import Testing
     }
 }
 
-/// python3 with botocore, run on Tests/ProfileStoreTests/botocore_sign.py. CI sets
-/// PGO_REQUIRE_PEERS=1 so that a missing peer fails instead of skipping.
+/// python3 with botocore, run on Tests/ProfileStoreTests/botocore_sign.py.
 private enum Botocore {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("botocore_sign.py").path
-
-    static let python: String? = {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["PYTHON3"], FileManager.default.isExecutableFile(atPath: explicit) { return explicit }
-        for directory in (environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = "\(directory)/python3"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }()
-
-    /// Nil when usable, else what is missing.
-    static let missing: String? = {
-        guard let python else { return "python3 not found on PATH (or set PYTHON3=/path/to/python3)" }
-        guard (try? run(python, ["-c", "import botocore"], input: Data(), quiet: true)) != nil else {
-            return "botocore not importable by \(python) (pip install botocore)"
-        }
-        return nil
-    }()
-
-    static var available: Bool {
-        guard let missing else { return true }
-        if ProcessInfo.processInfo.environment["PGO_REQUIRE_PEERS"] == "1" { return true }  // fail loudly in the test
-        FileHandle.standardError.write(Data("""
-
-            ******** SKIPPING SigV4 botocore comparison: \(missing).
-            ******** Set PGO_REQUIRE_PEERS=1 to make this a failure. CI runs it.
-
-            """.utf8))
-        return false
-    }
+    static let script = Fixtures.inPackage("Tests/ProfileStoreTests/botocore_sign.py")
+    static let peer = Peer.botocorePython
 
     static func sign(_ requests: [[String: Any]]) throws -> [[String: Any]] {
-        if let missing { throw PeerFailure(description: "botocore comparison required (PGO_REQUIRE_PEERS=1): \(missing)") }
         let input = try JSONSerialization.data(withJSONObject: requests)
-        let output = try run(python!, [script], input: input)
+        let output = try run(try peer.require(), [script], input: input)
         guard let results = try JSONSerialization.jsonObject(with: output) as? [[String: Any]] else {
             throw PeerFailure(description: "botocore_sign.py printed no JSON list: \(String(decoding: output, as: UTF8.self))")
         }

@@ -14,6 +14,11 @@ public struct ELFFile: Sendable {
         public var fileSize: UInt64
         public var memorySize: UInt64
         public var isExecutable: Bool
+
+        public init(offset: UInt64, virtualAddress: UInt64, fileSize: UInt64, memorySize: UInt64, isExecutable: Bool) {
+            (self.offset, self.virtualAddress, self.fileSize, self.memorySize, self.isExecutable) =
+                (offset, virtualAddress, fileSize, memorySize, isExecutable)
+        }
     }
 
     /// A defined symbol from .symtab or .dynsym.
@@ -21,6 +26,10 @@ public struct ELFFile: Sendable {
         public var name: String
         public var value: UInt64
         public var size: UInt64
+
+        public init(name: String, value: UInt64, size: UInt64) {
+            (self.name, self.value, self.size) = (name, value, size)
+        }
     }
 
     public var path: String

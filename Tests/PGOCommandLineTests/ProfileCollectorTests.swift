@@ -3,10 +3,14 @@
 // toolchain from GO or PATH), in process and as a `pgo` subprocess stopped by SIGINT/SIGTERM.
 
 import Foundation
+import BinaryFormats
 import Testing
 import Pprof
 import PGOCommandLine
-@testable import ProfileStore
+@testable import PGOPipeline
+import PGOSystem
+import ProfileStore
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -35,14 +39,14 @@ import Darwin
                 #expect(url.absoluteString == "http://127.0.0.1:6060/debug/pprof/profile?seconds=30")
                 #expect(timeout == 60)
                 switch calls.next() {
-                case 1: throw CollectorHTTPError(url: url, status: 500, message: "Could not enable CPU profiling")
+                case 1: throw HTTPError(url: url, status: 500, message: "Could not enable CPU profiling")
                 case 2: return cutOff
                 default: return valid
                 }
             },
-            sleep: clock.sleep, now: clock.read)
+            clock: clock.wallClock)
         let events = CollectEvents()
-        let summary = await collector.run(maxProfiles: 2, report: events.record)
+        let summary = await collector.run(maxProfiles: 2, diagnostics: events.diagnostics)
 
         #expect(summary.saved == 2 && summary.failures == 2 && !summary.cancelled)
         #expect(calls.value == 4)
@@ -70,8 +74,8 @@ import Darwin
         let clock = VirtualClock(Self.t0)
         let collector = ProfileCollector(
             store: store, service: "api", source: Self.source, interval: 60, duration: 10,
-            fetch: { _, _ in bytes }, sleep: clock.sleep, now: clock.read)
-        #expect(await collector.run(maxProfiles: 1, report: { _ in }).saved == 1)
+            fetch: { _, _ in bytes }, clock: clock.wallClock)
+        #expect(await collector.run(maxProfiles: 1, diagnostics: .ignored).saved == 1)
         let listing = try await store.list(service: "api", window: .all)
         #expect(listing.profiles.map(\.createdAt.unixMilliseconds) == [Date(timeIntervalSince1970: Double(timeNanos) / 1e9).unixMilliseconds])
         #expect(try await store.get(listing.profiles[0]) == bytes)  // gzip bytes are stored as sent
@@ -84,11 +88,11 @@ import Darwin
         let clock = VirtualClock(Self.t0)
         let collector = ProfileCollector(
             store: LocalDirectoryStore(root: directory), service: "api", source: Self.source, interval: 10, duration: 30,
-            fetch: { _, _ in valid }, sleep: clock.sleep, now: clock.read)
+            fetch: { _, _ in valid }, clock: clock.wallClock)
         #expect(collector.interval == 30 && collector.requestedInterval == 10 && collector.intervalWasRaised)
         #expect(collector.timeout == 60)
         let events = CollectEvents()
-        #expect(await collector.run(maxProfiles: 2, report: events.record).saved == 2)
+        #expect(await collector.run(maxProfiles: 2, diagnostics: events.diagnostics).saved == 2)
         guard case .intervalRaised(let requested, let effective)? = events.all.first else {
             Issue.record("first event is not .intervalRaised: \(events.all)")
             return
@@ -99,11 +103,11 @@ import Darwin
         // Whole seconds, at least one; seconds= replaces any given; the timeout can be set.
         let other = ProfileCollector(
             store: LocalDirectoryStore(root: directory), service: "api",
-            source: URL(string: "http://h:1/debug/pprof/profile?seconds=99&debug=0")!, interval: 0.1, duration: 0.2, timeout: 5)
+            source: URL(string: "http://h:1/debug/pprof/profile?seconds=99&debug=0")!, interval: 0.1, duration: 0.2, timeout: 5, fetch: HTTPGet.body(of:timeout:), clock: .system)
         #expect(other.duration == 1 && other.interval == 1 && other.timeout == 5)
         #expect(other.profileURL.absoluteString == "http://h:1/debug/pprof/profile?debug=0&seconds=1")
         let unraised = ProfileCollector(
-            store: LocalDirectoryStore(root: directory), service: "api", source: Self.source, interval: 300, duration: 30)
+            store: LocalDirectoryStore(root: directory), service: "api", source: Self.source, interval: 300, duration: 30, fetch: HTTPGet.body(of:timeout:), clock: .system)
         #expect(!unraised.intervalWasRaised && unraised.interval == 300)
     }
 
@@ -116,9 +120,9 @@ import Darwin
         let clock = VirtualClock(Self.t0)
         let collector = ProfileCollector(
             store: store, service: "api", source: Self.source, interval: 60, duration: 30,
-            fetch: { _, _ in valid }, sleep: clock.sleep, now: clock.read)
+            fetch: { _, _ in valid }, clock: clock.wallClock)
         let events = CollectEvents()
-        let summary = await collector.run(maxProfiles: 2, report: events.record)
+        let summary = await collector.run(maxProfiles: 2, diagnostics: events.diagnostics)
         #expect(summary.saved == 2 && summary.failures == 2)
         #expect(events.failures.map(\.stage) == [.save, .save])
         #expect(events.failures.first?.description.contains("disk full") == true)
@@ -134,9 +138,9 @@ import Darwin
         // The real sleep: an hour between profiles.
         let collector = ProfileCollector(
             store: LocalDirectoryStore(root: directory), service: "api", source: Self.source, interval: 3600, duration: 30,
-            fetch: { _, _ in valid })
-        let (events, continuation) = AsyncStream<CollectorEvent>.makeStream()
-        let task = Task { await collector.run(maxProfiles: nil) { continuation.yield($0) } }
+            fetch: { _, _ in valid }, clock: .system)
+        let (events, continuation) = AsyncStream<CollectionEvent>.makeStream()
+        let task = Task { await collector.run(maxProfiles: nil, diagnostics: Diagnostics { if case .collection(let event) = $0 { continuation.yield(event) } }) }
         for await event in events {
             if case .saved = event { break }
         }
@@ -155,9 +159,9 @@ import Darwin
             fetch: { _, _ in
                 try await Task.sleep(nanoseconds: 3_600_000_000_000)
                 return valid
-            })
-        let (events, continuation) = AsyncStream<CollectorEvent>.makeStream()
-        let task = Task { await collector.run(maxProfiles: nil) { continuation.yield($0) } }
+            }, clock: .system)
+        let (events, continuation) = AsyncStream<CollectionEvent>.makeStream()
+        let task = Task { await collector.run(maxProfiles: nil, diagnostics: Diagnostics { if case .collection(let event) = $0 { continuation.yield(event) } }) }
         for await event in events {
             if case .started = event { break }
         }
@@ -180,9 +184,9 @@ import Darwin
             fetch: { _, _ in
                 await gate.wait()  // the bytes arrive after the stop was asked for
                 return valid
-            })
-        let (events, continuation) = AsyncStream<CollectorEvent>.makeStream()
-        let task = Task { await collector.run(maxProfiles: nil) { continuation.yield($0) } }
+            }, clock: .system)
+        let (events, continuation) = AsyncStream<CollectionEvent>.makeStream()
+        let task = Task { await collector.run(maxProfiles: nil, diagnostics: Diagnostics { if case .collection(let event) = $0 { continuation.yield(event) } }) }
         for await event in events {
             if case .started = event { break }
         }
@@ -195,14 +199,14 @@ import Darwin
 
     @Test func theHTTPFetchReportsARefusedConnection() async {
         await #expect(throws: (any Error).self) {
-            _ = try await ProfileCollector.httpFetch(URL(string: "http://127.0.0.1:1/debug/pprof/profile?seconds=1")!, 10)
+            _ = try await HTTPGet.body(of: URL(string: "http://127.0.0.1:1/debug/pprof/profile?seconds=1")!, timeout: 10)
         }
     }
 }
 
 // MARK: - Against a real Go service
 
-@Suite(.enabled(if: GoService.available), .serialized)
+@Suite(.enabled(if: Peer.go.shouldRun, Peer.go.skipComment), .serialized)
 struct CollectFromGoServiceTests {
     @Test(.timeLimit(.minutes(2))) func collectSavesRealCPUProfiles() async throws {
         let service = try await GoService.start()
@@ -242,16 +246,16 @@ struct CollectFromGoServiceTests {
         defer { service.stop() }
         // An unknown profile: HTTP 404, with Go's message.
         do {
-            _ = try await ProfileCollector.httpFetch(URL(string: "http://127.0.0.1:\(service.port)/debug/pprof/nonesuch?seconds=1")!, 30)
+            _ = try await HTTPGet.body(of: URL(string: "http://127.0.0.1:\(service.port)/debug/pprof/nonesuch?seconds=1")!, timeout: 30)
             Issue.record("an unknown profile was fetched")
-        } catch let error as CollectorHTTPError {
+        } catch let error as HTTPError {
             #expect(error.status == 404, "\(error)")
         }
         // A profile that takes longer than the timeout.
         do {
-            _ = try await ProfileCollector.httpFetch(URL(string: service.profileURL + "?seconds=5")!, 1)
+            _ = try await HTTPGet.body(of: URL(string: service.profileURL + "?seconds=5")!, timeout: 1)
             Issue.record("a 5 s profile came within a 1 s timeout")
-        } catch let error as CollectorHTTPError {
+        } catch let error as HTTPError {
             #expect(error.status == nil && error.message.contains("within 1s"), "\(error)")
         }
     }
@@ -315,48 +319,14 @@ struct CollectFromGoServiceTests {
 
 /// GoService/main.go, built once per test process with the Go toolchain from GO or PATH.
 enum GoService {
-    static let go: String? = {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["GO"], !explicit.isEmpty {
-            return FileManager.default.isExecutableFile(atPath: explicit) ? explicit : nil
-        }
-        for directory in (environment["PATH"] ?? "").split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/go"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }()
+    static let go = Peer.go.path
 
-    static var required: Bool {
-        let environment = ProcessInfo.processInfo.environment
-        return environment["PGO_REQUIRE_PEERS"] == "1" || environment["PGO_REQUIRE_GO"] == "1"
-    }
-
-    /// True when Go is there, or when it is required (so that its absence fails the tests).
-    static let available: Bool = {
-        if go != nil || required { return true }
-        let bar = String(repeating: "!", count: 100)
-        FileHandle.standardError.write(Data("""
-
-            \(bar)
-            !!! GO IS NOT AVAILABLE: the `pgo collect` tests against a real Go service are NOT RUN.
-            !!! Set GO=/path/to/go or put go on PATH: .ci/install-peers && source .build-peers/env.sh
-            !!! Set PGO_REQUIRE_PEERS=1 or PGO_REQUIRE_GO=1 to make this a test failure instead.
-            \(bar)
-
-            """.utf8))
-        return false
-    }()
-
-    static let sourceFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("GoService/main.go").path
+    static let sourceFile = Fixtures.inPackage("Tests/PGOCommandLineTests/GoService/main.go")
 
     private static let built = Task<String, any Error> { try build() }
 
     static func build() throws -> String {
-        guard let go else {
-            throw CollectTestError("Go is required (PGO_REQUIRE_PEERS=1 or PGO_REQUIRE_GO=1) but neither GO nor PATH has it")
-        }
+        let go = try Peer.go.require()
         let directory = try collectTemporaryDirectory()
         try "module svc\ngo 1.22\n".write(toFile: directory + "/go.mod", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: sourceFile, toPath: directory + "/main.go")
@@ -472,7 +442,7 @@ enum PGOBinary {
 final class ChildProcess: Sendable {
     let pid: pid_t
     private let stdinWriteFD: Int32
-    private let state = CollectLocked<Int32?>(nil)  // the exit status once reaped
+    private let state = Locked<Int32?>(nil)  // the exit status once reaped
 
     private init(pid: pid_t, stdinWriteFD: Int32) {
         self.pid = pid
@@ -605,30 +575,21 @@ struct CollectTestError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-final class CollectLocked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
 
 private final class CollectCounter: @unchecked Sendable {
-    private let count = CollectLocked(0)
+    private let count = Locked(0)
     func next() -> Int { count.withLock { $0 += 1; return $0 } }
     var value: Int { count.withLock { $0 } }
 }
 
 /// Time that moves only when the collector sleeps.
 private final class VirtualClock: @unchecked Sendable {
-    private let state: CollectLocked<(now: Date, sleeps: [TimeInterval])>
-    init(_ start: Date) { state = CollectLocked((start, [])) }
+    private let state: Locked<(now: Date, sleeps: [TimeInterval])>
+    init(_ start: Date) { state = Locked((start, [])) }
     var sleeps: [TimeInterval] { state.withLock { $0.sleeps } }
     var read: @Sendable () -> Date { { self.state.withLock { $0.now } } }
-    var sleep: ProfileCollector.Sleep {
+    var wallClock: WallClock { WallClock(now: read, sleep: sleep) }
+    var sleep: @Sendable (TimeInterval) async throws -> Void {
         { seconds in
             try Task.checkCancellation()
             self.state.withLock {
@@ -641,10 +602,10 @@ private final class VirtualClock: @unchecked Sendable {
 }
 
 private final class CollectEvents: @unchecked Sendable {
-    private let events = CollectLocked<[CollectorEvent]>([])
-    var record: @Sendable (CollectorEvent) -> Void { { event in self.events.withLock { $0.append(event) } } }
-    var all: [CollectorEvent] { events.withLock { $0 } }
-    var failures: [CollectorFailure] {
+    private let events = Locked<[CollectionEvent]>([])
+    var diagnostics: Diagnostics { Diagnostics { diagnostic in if case .collection(let event) = diagnostic { self.events.withLock { $0.append(event) } } } }
+    var all: [CollectionEvent] { events.withLock { $0 } }
+    var failures: [CollectionError] {
         all.compactMap { if case .failed(let failure) = $0 { failure } else { nil } }
     }
     var saved: [StoredProfile] {
@@ -654,7 +615,7 @@ private final class CollectEvents: @unchecked Sendable {
 
 /// Opens once; `wait` returns when it is open.
 private final class CollectGate: @unchecked Sendable {
-    private let state = CollectLocked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     func wait() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { state -> Bool in
@@ -678,10 +639,10 @@ private final class CollectGate: @unchecked Sendable {
 /// Throws "disk full" for its first `failures` saves.
 private struct FailingStore: ProfileStore {
     let inner: LocalDirectoryStore
-    let remaining: CollectLocked<Int>
+    let remaining: Locked<Int>
     init(inner: LocalDirectoryStore, failures: Int) {
         self.inner = inner
-        self.remaining = CollectLocked(failures)
+        self.remaining = Locked(failures)
     }
     var location: String { inner.location }
     func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
@@ -712,7 +673,7 @@ private struct CancellationSensitiveStore: ProfileStore {
 }
 
 private final class CollectCapture: @unchecked Sendable {
-    private let output = CollectLocked<(out: [UInt8], err: String)>(([], ""))
+    private let output = Locked<(out: [UInt8], err: String)>(([], ""))
     var stdout: String { output.withLock { String(decoding: $0.out, as: UTF8.self) } }
     var stderr: String { output.withLock { $0.err } }
     var context: CommandContext {
@@ -722,8 +683,7 @@ private final class CollectCapture: @unchecked Sendable {
     }
 }
 
-private let collectFixtureRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Fixtures/profiles").path
+private let collectFixtureRoot = Fixtures.path("profiles")
 
 private func collectFixture(_ name: String) throws -> [UInt8] {
     try BoundedFile.read(collectFixtureRoot + "/" + name)
@@ -736,11 +696,7 @@ private func undatedProfile() throws -> [UInt8] {
     return profile.serialized()
 }
 
-func collectTemporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "pgo-collect-test-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+func collectTemporaryDirectory() throws -> String { try temporaryDirectory("pgo-collect-test") }
 
 func collectRead(_ path: String) -> String {
     (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""

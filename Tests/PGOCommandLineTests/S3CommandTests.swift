@@ -1,4 +1,8 @@
 import Foundation
+import BinaryFormats
+import PGOPipeline
+import PGOSystem
+import TestSupport
 import Testing
 import Pprof
 import PGOCommandLine
@@ -18,7 +22,7 @@ final class PGORun: @unchecked Sendable {
         let context = CommandContext(
             writeOutput: { bytes in run.lock.withLock { run.out += String(decoding: bytes, as: UTF8.self) } },
             writeError: { text in run.lock.withLock { run.err += text } },
-            workingDirectory: fixtureRoot, environment: environment)
+            workingDirectory: Fixtures.root, environment: environment)
         run.status = await PGOTool.run(arguments, context: context)
         return run
     }
@@ -35,12 +39,12 @@ extension S3TestServer {
     }
 }
 
-@Suite(.serialized) struct S3StoreTests {
+@Suite(.serialized, .enabled(if: S3Peers.shouldRun, S3Peers.skipComment)) struct S3StoreTests {
     static let kinds: [S3TestServer.Kind] = [.seaweedfs, .moto]
 
     @Test(arguments: kinds)
     func roundTripThroughEveryCommand(_ kind: S3TestServer.Kind) async throws {
-        guard let server = try await S3TestServer.shared(kind) else { return }
+        let server = try await S3TestServer.shared(kind)
         let bucket = try server.makeBucket()
         let store = ["--store", "s3://\(bucket)/prod", "--service", "api"]
         let env = server.environment
@@ -58,7 +62,7 @@ extension S3TestServer {
         let times = entries.compactMap { $0["unixMillis"] as? Int64 }
         let smallTime = try #require(times.min())
 
-        let directory = try makeTemporaryDirectory()
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let one = await PGORun.run(["get"] + store + ["--at", String(smallTime), "-o", directory + "/one.pb.gz"], environment: env)
         #expect(one.status == 0, "\(one.stderr)")
@@ -82,7 +86,7 @@ extension S3TestServer {
 
     /// moto rejects such keys when it checks signatures, so this runs on SeaweedFS only.
     @Test func unicodeAndReservedCharactersInPrefixAndService() async throws {
-        guard let server = try await S3TestServer.shared(.seaweedfs) else { return }
+        let server = try await S3TestServer.shared(.seaweedfs)
         let bucket = try server.makeBucket()
         let store = try server.store(bucket: bucket, prefix: "prod/ünï cödé (eu)+x=1,a:b@c")
         let service = "api ✓ +=()"
@@ -98,7 +102,7 @@ extension S3TestServer {
     }
 
     @Test func moreThanAThousandObjectsAndConcurrentUploads() async throws {
-        guard let server = try await S3TestServer.shared(.seaweedfs) else { return }
+        let server = try await S3TestServer.shared(.seaweedfs)
         let bucket = try server.makeBucket()
         let store = try server.store(bucket: bucket, prefix: "many")
         let t0 = Date(unixMilliseconds: 1_732_000_000_000)
@@ -116,7 +120,7 @@ extension S3TestServer {
 
     @Test(arguments: kinds)
     func wrongSecretIsAClearErrorWithoutTheSecret(_ kind: S3TestServer.Kind) async throws {
-        guard let server = try await S3TestServer.shared(kind) else { return }
+        let server = try await S3TestServer.shared(kind)
         let bucket = try server.makeBucket()
         var env = server.environment
         env["AWS_SECRET_ACCESS_KEY"] = "not-the-secret-XYZZY"
@@ -130,7 +134,7 @@ extension S3TestServer {
     }
 
     @Test func serverDownFailsAfterBoundedRetries() async throws {
-        guard let running = try await S3TestServer.startIfAvailable(.seaweedfs) else { return }
+        let running = try await S3TestServer.start(.seaweedfs)
         let server = running.server
         let bucket = try server.makeBucket()
         running.stop()
@@ -141,10 +145,10 @@ extension S3TestServer {
     }
 
     @Test func awsCLIInteropInBothDirections() async throws {
-        guard let server = try await S3TestServer.shared(.seaweedfs) else { return }
+        let server = try await S3TestServer.shared(.seaweedfs)
         let bucket = try server.makeBucket()
         // What pgolib's MinIO backend writes, put there by the aws CLI: PREFIX/PREFIX/-MILLIS.pprof.
-        let small = fixtureRoot + "/profiles/small-1.pb.gz"
+        let small = Fixtures.root + "/profiles/small-1.pb.gz"
         for millis in ["1732000000000", "1732000060000"] {
             _ = try server.aws(["s3", "cp", small, "s3://\(bucket)/profile/profile/-\(millis).pprof"])
         }
@@ -161,7 +165,7 @@ extension S3TestServer {
         let listed = try server.aws(["s3", "ls", "--recursive", "s3://\(bucket)/swift/"])
         let key = try #require(listed.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         #expect(key.hasPrefix("swift/api/") && key.hasSuffix(".pb.gz"))
-        let directory = try makeTemporaryDirectory()
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         _ = try server.aws(["s3", "cp", "s3://\(bucket)/\(key)", directory + "/copy.pb.gz"])
         #expect(try BoundedFile.read(directory + "/copy.pb.gz") == (try fixtureBytes("small-2.pb.gz")))
