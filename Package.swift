@@ -4,17 +4,23 @@ import PackageDescription
 let package = Package(
     name: "swift-pgo",
     products: [
-        // The pprof engine: decode, validate, merge, trim and encode pprof profiles.
+        // The pprof engine: decode, validate, merge, trim and encode pprof profiles (pure).
         .library(name: "Pprof", targets: ["Pprof"]),
-        // The `pgo` command-line tool.
+        // LLVM's sample and instrumentation profile formats, pprof conversion, perf import (pure).
+        .library(name: "LLVMProfile", targets: ["LLVMProfile"]),
         // Profile stores: the seed's Storage on a local directory and on S3-compatible object storage.
         .library(name: "ProfileStore", targets: ["ProfileStore"]),
+        // Files, subprocesses, the toolchain's LLVM tools, HTTP: the effects the workflows are handed.
+        .library(name: "PGOSystem", targets: ["PGOSystem"]),
+        // The workflows behind the CLI: fetch (the pre-build step), upload, selection, retention, collection.
+        .library(name: "PGOPipeline", targets: ["PGOPipeline"]),
         // The agent a Swift service links: continuous in-process CPU profiling (or instrumented
         // counters) uploaded to a profile store.
         .library(name: "PGOAgent", targets: ["PGOAgent"]),
+        // The `pgo` command-line tool.
+        .executable(name: "pgo", targets: ["pgo"]),
         // The Benchmarks workload under the agent: `agent-demo --store URL --service NAME --seconds N`.
         .executable(name: "agent-demo", targets: ["agent-demo"]),
-        .executable(name: "pgo", targets: ["pgo"]),
         // `swift package pgo COMMAND ...`: the tool, run in the package directory.
         .plugin(name: "PGOCommand", targets: ["PGOCommand"]),
         // `swift package pgo-fetch [--build]`: the pre-build step.
@@ -59,6 +65,10 @@ let package = Package(
         // The commands: parse arguments, call PGOPipeline, print. Unit-tested, so `pgo` itself stays a one-liner.
         .target(name: "PGOCommandLine", dependencies: ["Pprof", "BinaryFormats", "LLVMProfile", "PGOSystem", "ProfileStore", "PGOPipeline"]),
         .executableTarget(name: "pgo", dependencies: ["PGOCommandLine"]),
+        // What the plugins decide (their arguments, the toolset's flags) and their one launcher:
+        // a tested target whose files the plugins share through symlinks (plugins cannot depend
+        // on library targets).
+        .target(name: "PGOPluginSupport"),
         .plugin(
             name: "PGOCommand",
             capability: .command(
@@ -94,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PGOCommandLineTests",
-            dependencies: ["PGOCommandLine", "Pprof", "ProfileStore", "PGOPipeline", "PGOSystem", "BinaryFormats", "TestSupport"],
+            dependencies: ["PGOCommandLine", "Pprof", "ProfileStore", "PGOPipeline", "PGOSystem", "BinaryFormats", "PGOPluginSupport", "TestSupport"],
             // A Go service for `pgo collect` to profile.
             exclude: ["GoService"]
         ),

@@ -8,21 +8,10 @@ import PackagePlugin
 @main
 struct PGOCommand: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
-        let process = Process()
-        process.executableURL = try context.tool(named: "pgo").url
-        process.arguments = arguments
-        process.currentDirectoryURL = context.package.directoryURL
-        process.environment = ProcessInfo.processInfo.environment.merging(["PGO_INVOKED_BY_PLUGIN": "1"]) { $1 }
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            Diagnostics.error("pgo exited with status \(process.terminationStatus)")
-            throw PluginFailure(status: process.terminationStatus)
+        let status = try PGOLauncher.run(pgo: try context.tool(named: "pgo").url, arguments: arguments, in: context.package.directoryURL)
+        guard status == 0 else {
+            Diagnostics.error("pgo exited with status \(status)")
+            throw PluginError("pgo failed with exit status \(status)")
         }
     }
-}
-
-struct PluginFailure: Error, CustomStringConvertible {
-    var status: Int32
-    var description: String { "pgo failed with exit status \(status)" }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PGOSystem
 import Pprof
 
 /// One CPU profile of this process, taken in-process: SIGPROF on CPU time at `frequency` Hz,
@@ -22,7 +23,7 @@ public enum CPUProfile {
         if case .failure = slept { throw CancellationError() }
         let builder = AgentProfileBuilder(
             frequency: frequency, start: start, duration: clock.now - began, mappings: ProcessMapping.current(),
-            executable: try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            executable: FileInfo.symbolicLinkDestination("/proc/self/exe"))
         return builder.build(stacks: stacks, taken: taken, dropped: dropped)
     }
 }

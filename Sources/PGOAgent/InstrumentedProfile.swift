@@ -1,6 +1,7 @@
 import CPGOSampler
 import Foundation
 import PGOPipeline
+import PGOSystem
 
 /// The counters of a `-profile-generate` binary, written as a `.profraw` through the LLVM
 /// runtime linked into it. The runtime's functions are weak references, so a binary built
@@ -16,9 +17,9 @@ public enum InstrumentedProfile {
         }
         let path = NSTemporaryDirectory() + "swift-pgo-\(getpid())-\(UUID().uuidString).profraw"
         defer { unlink(path) }
-        guard pgo_llvm_profile_write_and_reset(path) == 0, let data = FileManager.default.contents(atPath: path) else {
+        guard pgo_llvm_profile_write_and_reset(path) == 0, let data = try? BoundedFile.read(path, limit: Int.max) else {
             throw CollectionError(stage: .instrumentation, message: "the LLVM profiling runtime could not write \(path)")
         }
-        return [UInt8](data)
+        return data
     }
 }

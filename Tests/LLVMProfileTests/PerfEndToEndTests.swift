@@ -151,7 +151,7 @@ enum LinuxPerf {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // A swiftc whose directory has no llvm-symbolizer.
         FileManager.default.createFile(atPath: directory + "/swiftc", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
-        let error = #expect(throws: SymbolizationError.self) {
+        let error = #expect(throws: ToolchainError.self) {
             try Toolchain.locate(environment: ["SWIFTC": directory + "/swiftc", "PATH": ""]).llvmSymbolizer()
         }
         #expect(error?.description.contains("llvm-symbolizer not found next to swiftc (\(directory)/swiftc)") == true, "\(error?.description ?? "")")

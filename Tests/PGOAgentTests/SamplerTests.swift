@@ -63,6 +63,7 @@ extension AgentTests {
 
         final class Reader: @unchecked Sendable {
             var thread: pthread_t?
+            var threadID: pid_t = 0
             var result = -2
             var error: Int32 = 0
             let started = DispatchSemaphore(value: 0)
@@ -72,6 +73,8 @@ extension AgentTests {
         let readFD = fds[0]
         let thread = Thread {
             reader.thread = pthread_self()
+            // The kernel thread ID: /proc/thread-self links to PID/task/TID.
+            reader.threadID = pid_t((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self"))?.split(separator: "/").last ?? "") ?? 0
             reader.started.signal()
             var buffer = [UInt8](repeating: 0, count: 16)
             reader.result = read(readFD, &buffer, 16)
@@ -80,7 +83,8 @@ extension AgentTests {
         }
         thread.start()
         reader.started.wait()
-        usleep(20_000)  // let it block in read()
+        // Handshake: the kernel says the reader is blocked in read(2) before the signals start.
+        try #require(waitUntilBlockedInRead(reader.threadID), "the reader thread never blocked in read()")
         // Interrupt the blocked read again and again with the sampler's own signal.
         for _ in 0..<200 {
             pthread_kill(reader.thread!, SIGPROF)
@@ -135,4 +139,24 @@ extension AgentTests {
         #expect(current.__sigaction_handler.sa_handler == nil)  // SIG_DFL
     }
 }
+}
+
+/// Waits until the kernel reports thread `id` of this process blocked in the read(2) system
+/// call (`/proc/self/task/ID/syscall` starts with read's number while it sleeps in it): what the
+/// thread is doing, observed, rather than a sleep that hopes it got there. False after 10 s.
+func waitUntilBlockedInRead(_ id: pid_t) -> Bool {
+    #if arch(x86_64)
+    let read = "0"
+    #elseif arch(arm64)
+    let read = "63"
+    #endif
+    let deadline = Date().addingTimeInterval(10)
+    while Date() < deadline {
+        let syscall = (try? String(contentsOfFile: "/proc/self/task/\(id)/syscall", encoding: .utf8)) ?? ""
+        let state = (try? String(contentsOfFile: "/proc/self/task/\(id)/stat", encoding: .utf8))
+            .flatMap { $0.split(separator: ")").last?.split(separator: " ").first } ?? ""
+        if syscall.split(separator: " ").first == Substring(read), state == "S" { return true }
+        sched_yield()
+    }
+    return false
 }

@@ -67,6 +67,6 @@ enum GoToolchain {
     /// Runs `go ARGS` with no module proxy and the local toolchain, and returns standard output;
     /// fails the test on a non-zero exit.
     static func run(_ arguments: [String]) throws -> Data {
-        Data(try runChecked(try Peer.go.require(), arguments, environment: ["GOPROXY": "off", "GOTOOLCHAIN": "local"]).utf8)
+        try runChecked(try Peer.go.require(), arguments, environment: ["GOPROXY": "off", "GOTOOLCHAIN": "local"]).outputData
     }
 }

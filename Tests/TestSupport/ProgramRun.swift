@@ -3,8 +3,11 @@ import Foundation
 /// What a program run by a test did.
 public struct ProgramRun: Sendable {
     public var status: Int32
-    public var output: String
+    /// Standard output, as bytes (profiles are binary).
+    public var outputData: Data
     public var errors: String
+    /// Standard output as text.
+    public var output: String { String(decoding: outputData, as: UTF8.self) }
     /// Both streams, for assertions and failure messages.
     public var combined: String { output + errors }
     /// The status and both streams, for callers that take them as a pair.
@@ -46,16 +49,16 @@ public func runProgram(
     process.waitUntilExit()
     try outputHandle.close()
     try errorHandle.close()
-    let output = stdout == nil ? ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "") : ""
-    return ProgramRun(status: process.terminationStatus, output: output, errors: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+    let output = stdout == nil ? ((try? Data(contentsOf: URL(fileURLWithPath: outputPath))) ?? Data()) : Data()
+    return ProgramRun(status: process.terminationStatus, outputData: output, errors: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
 }
 
-/// Runs a program that must succeed; its standard output.
+/// Runs a program that must succeed.
 @discardableResult
-public func runChecked(_ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> String {
+public func runChecked(_ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> ProgramRun {
     let run = try runProgram(executable, arguments, in: directory, environment: environment)
     guard run.status == 0 else {
         throw ProgramFailure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(run.status): \(run.combined)")
     }
-    return run.output
+    return run
 }

@@ -36,46 +36,7 @@ public enum BoundedFile {
 
 }
 
-/// Reads profiles from files, with errors that name the file.
-public enum ProfileFile {
-    /// Reads, decodes and validates one profile file.
-    public static func read(_ path: String, limits: DecodingLimits = .default) throws(InputError) -> Profile {
-        let bytes = try BoundedFile.read(path, limit: limits.maxDecodedBytes)
-        do {
-            return try Profile(serialized: bytes, limits: limits)
-        } catch {
-            throw InputError(source: path, problem: error.description)
-        }
-    }
-}
-
-extension ProfileSource {
-    /// A profile file, read when a worker gets to it.
-    public static func file(_ path: String, limits: DecodingLimits = .default) -> ProfileSource {
-        ProfileSource(name: path) { () throws(InputError) in try ProfileFile.read(path, limits: limits) }
-    }
-}
-
+/// The C library's last error, after what was being done.
 func systemError(_ what: String) -> String {
     "\(what): \(String(cString: strerror(errno)))"
-}
-
-/// What the file system says about a path.
-public enum FileInfo {
-    /// The modification time, or nil when the path cannot be read.
-    public static func modificationDate(_ path: String) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
-    }
-
-    /// Whether `path` is a directory.
-    public static func isDirectory(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-    }
-
-    /// Whether something exists at `path`.
-    public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
-
-    /// The names in a directory.
-    public static func contents(ofDirectory path: String) throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path) }
 }

@@ -1,0 +1,1 @@
+../../Sources/PGOPluginSupport/PluginInvocation.swift
