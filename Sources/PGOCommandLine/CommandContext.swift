@@ -39,7 +39,7 @@ public struct CommandContext: Sendable {
 }
 
 /// A failure the command reports as `error: ...` with exit status 1.
-public struct CommandFailure: Error, CustomStringConvertible {
+public struct CommandError: Error, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }

@@ -49,11 +49,11 @@ public enum GetCommand: Command {
         let (objects, downloaded) = (selected.objects, selected.downloaded)
         let target = context.resolve(directory)
         do { try AtomicFile.createDirectory(target) } catch {
-            throw CommandFailure("cannot create \(directory): \(error.localizedDescription)")
+            throw CommandError("cannot create \(directory): \(error.localizedDescription)")
         }
         let names = objects.map { ($0.key as NSString).lastPathComponent }
         if Set(names).count != names.count {
-            throw CommandFailure("keys in the window share file names; cannot download them into one directory")
+            throw CommandError("keys in the window share file names; cannot download them into one directory")
         }
         _ = try await boundedMap(Array(zip(objects, names)), concurrency: jobs) { object, name in
             let bytes: [UInt8]

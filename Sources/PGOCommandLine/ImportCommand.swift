@@ -41,21 +41,21 @@ public enum ImportCommand: Command {
         guard arguments.positionals.isEmpty else { throw UsageError("unexpected argument '\(arguments.positionals[0])'") }
 
         guard let data = FileManager.default.contents(atPath: context.resolve(script)) else {
-            throw CommandFailure("\(script): cannot read")
+            throw CommandError("\(script): cannot read")
         }
         let samples: [PerfSample]
         do { samples = try PerfScript.parse(String(decoding: data, as: UTF8.self)) } catch {
-            throw CommandFailure("\(script): \(error)")
+            throw CommandError("\(script): \(error)")
         }
         let elf: ELFFile
-        do { elf = try ELFFile(path: context.resolve(binary)) } catch { throw CommandFailure("\(error)") }
+        do { elf = try ELFFile(path: context.resolve(binary)) } catch { throw CommandError("\(error)") }
         if elf.buildID == nil {
             context.warn("\(binary) has no GNU build ID (link with --build-id); its profile cannot be matched to it later")
         }
         var report = PerfImportReport()
         let profile: Pprof.Profile
         do { profile = try PerfScriptImport.profile(from: samples, binary: elf, binaryDSO: arguments.value("--dso"), report: &report) } catch {
-            throw CommandFailure("\(script): \(error)")
+            throw CommandError("\(script): \(error)")
         }
         let bytes = profile.serialized()
         try context.writeBinary(bytes, to: output)

@@ -21,7 +21,7 @@ extension CommandContext {
                     var isDir: ObjCBool = false
                     return FileManager.default.fileExists(atPath: entry, isDirectory: &isDir) && !isDir.boolValue
                 }
-                if entries.isEmpty { throw CommandFailure("\(argument): directory holds no files") }
+                if entries.isEmpty { throw CommandError("\(argument): directory holds no files") }
                 files += entries.map { argument.hasSuffix("/") ? argument + ($0 as NSString).lastPathComponent : argument + "/" + ($0 as NSString).lastPathComponent }
             } else {
                 files.append(argument)
@@ -44,7 +44,7 @@ extension CommandContext {
     func writeBinary(_ bytes: [UInt8], to output: String) throws {
         if output == "-" {
             if outputIsTerminal {
-                throw CommandFailure("refusing to write a binary profile to a terminal; use -o FILE or redirect the output")
+                throw CommandError("refusing to write a binary profile to a terminal; use -o FILE or redirect the output")
             }
             writeOutput(bytes)
         } else {

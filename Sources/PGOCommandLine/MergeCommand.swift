@@ -47,7 +47,7 @@ public enum MergeCommand: Command {
             skipInvalid: arguments.has("--skip-invalid"), workers: jobs)
         for skipped in report.skipped { context.warn("skipping \(skipped)") }
         guard report.mergedCount > 0 else {
-            throw CommandFailure("none of the \(sources.count) inputs could be read")
+            throw CommandError("none of the \(sources.count) inputs could be read")
         }
         var profile = report.profile
         if target == "go" { profile = try profile.trimmedForGoPGO() }

@@ -21,7 +21,7 @@ func runTool(
 }
 
 func swiftc() throws -> String {
-    guard let path = testToolchain.swiftc else { throw ProgramFailure(description: "swiftc not found on PATH") }
+    guard let path = testToolchain.swiftc else { throw ProgramError(description: "swiftc not found on PATH") }
     return path
 }
 

@@ -9,9 +9,8 @@ import ProfileStore
 import Pprof
 
 /// Burns CPU on its own thread until stopped: the function a profile must find hottest.
-final class Spinner: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopped = false
+final class Spinner: @unchecked Sendable {  // result and threadID: written before the semaphores signal
+    private let stopped = Locked(false)
     private let done = DispatchSemaphore(value: 0)
     private(set) var result: UInt64 = 0
     /// The spinning thread's kernel thread ID, as samples carry it.
@@ -23,7 +22,7 @@ final class Spinner: @unchecked Sendable {
             threadID = pgo_current_thread()
             started.signal()
             var value: UInt64 = 1
-            while !lock.withLock({ stopped }) { value = agentTestSpin(value) }
+            while !stopped.value { value = agentTestSpin(value) }
             result = value
             done.signal()
         }
@@ -32,7 +31,7 @@ final class Spinner: @unchecked Sendable {
     }
 
     func stop() {
-        lock.withLock { stopped = true }
+        stopped.set(true)
         done.wait()
     }
 }
@@ -46,28 +45,25 @@ func agentTestSpin(_ seed: UInt64) -> UInt64 {
 }
 
 /// A store that fails its first `failures` saves, then keeps what it is given.
-final class FlakyStore: ProfileStore, @unchecked Sendable {
+final class FlakyStore: ProfileStore, Sendable {
     let location = "flaky://test"
-    private let lock = NSLock()
-    private var remainingFailures: Int
-    private(set) var saved: [(bytes: [UInt8], createdAt: Date)] = []
-    private(set) var attempts = 0
+    private let state: Locked<(remainingFailures: Int, saved: [(bytes: [UInt8], createdAt: Date)])>
 
-    init(failures: Int) { remainingFailures = failures }
+    init(failures: Int) { state = Locked((failures, [])) }
 
-    var savedCount: Int { lock.withLock { saved.count } }
-    var savedItems: [(bytes: [UInt8], createdAt: Date)] { lock.withLock { saved } }
+    var savedCount: Int { state.withLock { $0.saved.count } }
+    var savedItems: [(bytes: [UInt8], createdAt: Date)] { state.withLock { $0.saved } }
 
     func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
-        try lock.withLock {
-            attempts += 1
-            if remainingFailures > 0 {
-                remainingFailures -= 1
+        let count = try state.withLock { state throws(StoreError) in
+            if state.remainingFailures > 0 {
+                state.remainingFailures -= 1
                 throw StoreError("injected failure")
             }
-            saved.append((profile, createdAt))
+            state.saved.append((profile, createdAt))
+            return state.saved.count
         }
-        return StoredProfile(key: "\(service)/\(saved.count)", service: service, createdAt: createdAt, size: profile.count)
+        return StoredProfile(key: "\(service)/\(count)", service: service, createdAt: createdAt, size: profile.count)
     }
     func list(service: String, window: TimeWindow) async throws -> StoreListing { StoreListing(profiles: []) }
     func get(_ object: StoredProfile) async throws -> [UInt8] { throw StoreError("not kept") }

@@ -71,11 +71,10 @@ extension AgentTests {
 }
 
 /// Collects a profiler's errors as they arrive.
-final class ErrorLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var errors: [CollectionError] = []
+final class ErrorLog: Sendable {
+    private let errors = Locked<[CollectionError]>([])
     init(_ profiler: Profiler) {
-        Task { for await error in profiler.errors { self.lock.withLock { self.errors.append(error) } } }
+        Task { for await error in profiler.errors { self.errors.withLock { $0.append(error) } } }
     }
-    var all: [CollectionError] { lock.withLock { errors } }
+    var all: [CollectionError] { errors.value }
 }

@@ -7,28 +7,34 @@ import Testing
 import Pprof
 @testable import PGOCommandLine
 
-/// Runs `pgo` in-process with captured output.
-final class Captured: @unchecked Sendable {
-    private let lock = NSLock()
-    private var out: [UInt8] = []
-    private var err = ""
-    var stdout: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
-    var stdoutBytes: [UInt8] { lock.withLock { out } }
-    var stderr: String { lock.withLock { err } }
+/// What `pgo` run in-process wrote: the one capture of this suite's tests.
+final class Captured: Sendable {
+    private let written = Locked<(out: [UInt8], err: String)>(([], ""))
+    var stdout: String { written.withLock { String(decoding: $0.out, as: UTF8.self) } }
+    var stdoutBytes: [UInt8] { written.withLock { $0.out } }
+    var stderr: String { written.withLock { $0.err } }
 
-    func context(terminal: Bool = false, in directory: String = FileManager.default.currentDirectoryPath) -> CommandContext {
+    func context(
+        terminal: Bool = false, in directory: String = FileManager.default.currentDirectoryPath,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> CommandContext {
         CommandContext(
-            writeOutput: { bytes in self.lock.withLock { self.out += bytes } },
-            writeError: { text in self.lock.withLock { self.err += text } },
-            outputIsTerminal: terminal, workingDirectory: directory)
+            writeOutput: { bytes in self.written.withLock { $0.out += bytes } },
+            writeError: { text in self.written.withLock { $0.err += text } },
+            outputIsTerminal: terminal, workingDirectory: directory, environment: environment)
     }
+
+    var context: CommandContext { context() }
 }
 
 let fixtures = Fixtures.root
 
-func pgo(_ arguments: [String], terminal: Bool = false, in directory: String = fixtures) async -> (status: Int32, output: Captured) {
+func pgo(
+    _ arguments: [String], terminal: Bool = false, in directory: String = fixtures,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+) async -> (status: Int32, output: Captured) {
     let captured = Captured()
-    let status = await PGOTool.run(arguments, context: captured.context(terminal: terminal, in: directory))
+    let status = await PGOTool.run(arguments, context: captured.context(terminal: terminal, in: directory, environment: environment))
     return (status, captured)
 }
 

@@ -60,7 +60,7 @@ import ProfileStore
     @Test(.timeLimit(.minutes(1))) func failuresAreReportedAndStoppingExitsZero() async throws {
         let directory = NSTemporaryDirectory() + "pgo-collect-cli-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let output = CollectCommandCapture()
+        let output = Captured()
         let task = Task {
             await PGOTool.run(
                 [
@@ -98,21 +98,8 @@ import ProfileStore
     }
 }
 
-private final class CollectCommandCapture: @unchecked Sendable {
-    private let lock = NSLock()
-    private var out: [UInt8] = []
-    private var err = ""
-    var stdout: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
-    var stderr: String { lock.withLock { err } }
-    var context: CommandContext {
-        CommandContext(
-            writeOutput: { bytes in self.lock.withLock { self.out += bytes } },
-            writeError: { text in self.lock.withLock { self.err += text } })
-    }
-}
-
-private func runCollect(_ arguments: [String]) async -> (status: Int32, output: CollectCommandCapture) {
-    let output = CollectCommandCapture()
+private func runCollect(_ arguments: [String]) async -> (status: Int32, output: Captured) {
+    let output = Captured()
     let status = await PGOTool.run(arguments, context: output.context)
     return (status, output)
 }

@@ -213,7 +213,7 @@ struct CollectFromGoServiceTests {
         defer { service.stop() }
         let directory = try collectTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let captured = CollectCapture()
+        let captured = Captured()
         let status = await PGOTool.run(
             [
                 "collect", "--store", directory, "--service", "svc", "--from-url", service.profileURL,
@@ -670,17 +670,6 @@ private struct CancellationSensitiveStore: ProfileStore {
     func list(service: String, window: TimeWindow) async throws -> StoreListing { try await inner.list(service: service, window: window) }
     func get(_ object: StoredProfile) async throws -> [UInt8] { try await inner.get(object) }
     func delete(_ object: StoredProfile) async throws { try await inner.delete(object) }
-}
-
-private final class CollectCapture: @unchecked Sendable {
-    private let output = Locked<(out: [UInt8], err: String)>(([], ""))
-    var stdout: String { output.withLock { String(decoding: $0.out, as: UTF8.self) } }
-    var stderr: String { output.withLock { $0.err } }
-    var context: CommandContext {
-        CommandContext(
-            writeOutput: { bytes in self.output.withLock { $0.out += bytes } },
-            writeError: { text in self.output.withLock { $0.err += text } })
-    }
 }
 
 private let collectFixtureRoot = Fixtures.path("profiles")

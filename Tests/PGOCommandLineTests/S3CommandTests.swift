@@ -8,26 +8,6 @@ import Pprof
 import PGOCommandLine
 @testable import ProfileStore
 
-/// Runs `pgo` in-process against a test server, with its credentials in the environment.
-final class PGORun: @unchecked Sendable {
-    private let lock = NSLock()
-    private var out = ""
-    private var err = ""
-    var stdout: String { lock.withLock { out } }
-    var stderr: String { lock.withLock { err } }
-    private(set) var status: Int32 = -1
-
-    static func run(_ arguments: [String], environment: [String: String]) async -> PGORun {
-        let run = PGORun()
-        let context = CommandContext(
-            writeOutput: { bytes in run.lock.withLock { run.out += String(decoding: bytes, as: UTF8.self) } },
-            writeError: { text in run.lock.withLock { run.err += text } },
-            workingDirectory: Fixtures.root, environment: environment)
-        run.status = await PGOTool.run(arguments, context: context)
-        return run
-    }
-}
-
 extension S3TestServer {
     var environment: [String: String] {
         ["AWS_ACCESS_KEY_ID": accessKeyID, "AWS_SECRET_ACCESS_KEY": secretAccessKey, "AWS_REGION": region,
@@ -49,38 +29,38 @@ extension S3TestServer {
         let store = ["--store", "s3://\(bucket)/prod", "--service", "api"]
         let env = server.environment
 
-        let upload = await PGORun.run(["upload"] + store + ["profiles/small-1.pb.gz", "profiles/small-2.pb.gz", "profiles/large.pb.gz"], environment: env)
-        #expect(upload.status == 0, "\(upload.stderr)")
+        let upload = await pgo(["upload"] + store + ["profiles/small-1.pb.gz", "profiles/small-2.pb.gz", "profiles/large.pb.gz"], environment: env)
+        #expect(upload.status == 0, "\(upload.output.stderr)")
         // Uploading again changes nothing: same keys.
-        let again = await PGORun.run(["upload"] + store + ["profiles/small-1.pb.gz"], environment: env)
+        let again = await pgo(["upload"] + store + ["profiles/small-1.pb.gz"], environment: env)
         #expect(again.status == 0)
 
-        let list = await PGORun.run(["list", "--json"] + store, environment: env)
-        #expect(list.status == 0, "\(list.stderr)")
-        let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        let list = await pgo(["list", "--json"] + store, environment: env)
+        #expect(list.status == 0, "\(list.output.stderr)")
+        let entries = try JSONSerialization.jsonObject(with: Data(list.output.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(entries.count == 3)
         let times = entries.compactMap { $0["unixMillis"] as? Int64 }
         let smallTime = try #require(times.min())
 
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let one = await PGORun.run(["get"] + store + ["--at", String(smallTime), "-o", directory + "/one.pb.gz"], environment: env)
-        #expect(one.status == 0, "\(one.stderr)")
+        let one = await pgo(["get"] + store + ["--at", String(smallTime), "-o", directory + "/one.pb.gz"], environment: env)
+        #expect(one.status == 0, "\(one.output.stderr)")
         #expect(try BoundedFile.read(directory + "/one.pb.gz") == (try fixtureBytes("small-1.pb.gz")))
 
-        let window = await PGORun.run(["get"] + store + ["-d", directory + "/all", "--select", "largest:2"], environment: env)
-        #expect(window.status == 0, "\(window.stderr)")
+        let window = await pgo(["get"] + store + ["-d", directory + "/all", "--select", "largest:2"], environment: env)
+        #expect(window.status == 0, "\(window.output.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/all").count == 2)
 
-        let deleteOne = await PGORun.run(["delete"] + store + ["--at", String(smallTime)], environment: env)
+        let deleteOne = await pgo(["delete"] + store + ["--at", String(smallTime)], environment: env)
         #expect(deleteOne.status == 0)
-        #expect(deleteOne.stdout.hasPrefix("deleted "))
-        let dry = await PGORun.run(["prune"] + store + ["--older-than", "1s", "--dry-run"], environment: env)
-        #expect(dry.stdout.split(separator: "\n").count == 2)
+        #expect(deleteOne.output.stdout.hasPrefix("deleted "))
+        let dry = await pgo(["prune"] + store + ["--older-than", "1s", "--dry-run"], environment: env)
+        #expect(dry.output.stdout.split(separator: "\n").count == 2)
         #expect(try await server.store(bucket: bucket, prefix: "prod").list(service: "api", window: .all).profiles.count == 2)
-        let prune = await PGORun.run(["prune"] + store + ["--older-than", "1s"], environment: env)
+        let prune = await pgo(["prune"] + store + ["--older-than", "1s"], environment: env)
         #expect(prune.status == 0)
-        #expect(prune.stderr.contains("deleted 2 profiles"))
+        #expect(prune.output.stderr.contains("deleted 2 profiles"))
         #expect(try await server.store(bucket: bucket, prefix: "prod").list(service: "api", window: .all).profiles.isEmpty)
     }
 
@@ -124,13 +104,13 @@ extension S3TestServer {
         let bucket = try server.makeBucket()
         var env = server.environment
         env["AWS_SECRET_ACCESS_KEY"] = "not-the-secret-XYZZY"
-        let run = await PGORun.run(["list", "--verbose", "--store", "s3://\(bucket)/p", "--service", "api"], environment: env)
+        let run = await pgo(["list", "--verbose", "--store", "s3://\(bucket)/p", "--service", "api"], environment: env)
         #expect(run.status == 1)
-        #expect(run.stderr.contains("HTTP 403"), "\(run.stderr)")
-        #expect(run.stderr.contains("SignatureDoesNotMatch") || run.stderr.contains("InvalidAccessKeyId"), "\(run.stderr)")
-        #expect(run.stderr.contains(server.accessKeyID))  // --verbose shows the key id...
-        #expect(!run.stderr.contains("XYZZY") && !run.stdout.contains("XYZZY"))  // ...never the secret
-        #expect(!run.stderr.contains(server.secretAccessKey))
+        #expect(run.output.stderr.contains("HTTP 403"), "\(run.output.stderr)")
+        #expect(run.output.stderr.contains("SignatureDoesNotMatch") || run.output.stderr.contains("InvalidAccessKeyId"), "\(run.output.stderr)")
+        #expect(run.output.stderr.contains(server.accessKeyID))  // --verbose shows the key id...
+        #expect(!run.output.stderr.contains("XYZZY") && !run.output.stdout.contains("XYZZY"))  // ...never the secret
+        #expect(!run.output.stderr.contains(server.secretAccessKey))
     }
 
     @Test func serverDownFailsAfterBoundedRetries() async throws {
@@ -138,10 +118,10 @@ extension S3TestServer {
         let server = running.server
         let bucket = try server.makeBucket()
         running.stop()
-        let run = await PGORun.run(["list", "--store", "s3://\(bucket)/p", "--service", "api", "--timeout", "2"], environment: server.environment)
+        let run = await pgo(["list", "--store", "s3://\(bucket)/p", "--service", "api", "--timeout", "2"], environment: server.environment)
         #expect(run.status == 1)
-        #expect(run.stderr.contains("after 4 attempts"), "\(run.stderr)")
-        #expect(run.stderr.contains("cannot connect") || run.stderr.contains("timed out"), "\(run.stderr)")
+        #expect(run.output.stderr.contains("after 4 attempts"), "\(run.output.stderr)")
+        #expect(run.output.stderr.contains("cannot connect") || run.output.stderr.contains("timed out"), "\(run.output.stderr)")
     }
 
     @Test func awsCLIInteropInBothDirections() async throws {
@@ -152,16 +132,16 @@ extension S3TestServer {
         for millis in ["1732000000000", "1732000060000"] {
             _ = try server.aws(["s3", "cp", small, "s3://\(bucket)/profile/profile/-\(millis).pprof"])
         }
-        let list = await PGORun.run(
+        let list = await pgo(
             ["list", "--layout", "pgolib", "--store", "s3://\(bucket)/profile", "--service", "anything"], environment: server.environment)
-        #expect(list.status == 0, "\(list.stderr)")
-        #expect(list.stdout.contains("profile/profile/-1732000000000.pprof"))
-        #expect(list.stdout.contains("profile/profile/-1732000060000.pprof"))
-        #expect(list.stdout.contains("2024-11-19T07:06:40.000Z"))
+        #expect(list.status == 0, "\(list.output.stderr)")
+        #expect(list.output.stdout.contains("profile/profile/-1732000000000.pprof"))
+        #expect(list.output.stdout.contains("profile/profile/-1732000060000.pprof"))
+        #expect(list.output.stdout.contains("2024-11-19T07:06:40.000Z"))
 
         // And the other way: what pgo uploads, the aws CLI lists and downloads byte for byte.
-        let upload = await PGORun.run(["upload", "--store", "s3://\(bucket)/swift", "--service", "api", "profiles/small-2.pb.gz"], environment: server.environment)
-        #expect(upload.status == 0, "\(upload.stderr)")
+        let upload = await pgo(["upload", "--store", "s3://\(bucket)/swift", "--service", "api", "profiles/small-2.pb.gz"], environment: server.environment)
+        #expect(upload.status == 0, "\(upload.output.stderr)")
         let listed = try server.aws(["s3", "ls", "--recursive", "s3://\(bucket)/swift/"])
         let key = try #require(listed.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         #expect(key.hasPrefix("swift/api/") && key.hasSuffix(".pb.gz"))

@@ -10,19 +10,18 @@ import TestSupport
 let fixtures = Fixtures.root
 
 /// Counts downloads, to prove the cache works.
-final class CountingStore: ProfileStore, @unchecked Sendable {
+final class CountingStore: ProfileStore, Sendable {
     let base: LocalDirectoryStore
-    private let lock = NSLock()
-    private var gets = 0
+    private let gets = Locked(0)
     init(_ base: LocalDirectoryStore) { self.base = base }
-    var downloads: Int { lock.withLock { gets } }
+    var downloads: Int { gets.value }
     var location: String { base.location }
     func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
         try await base.save(profile, service: service, createdAt: createdAt)
     }
     func list(service: String, window: TimeWindow) async throws -> StoreListing { try await base.list(service: service, window: window) }
     func get(_ object: StoredProfile) async throws -> [UInt8] {
-        lock.withLock { gets += 1 }
+        gets.withLock { $0 += 1 }
         return try await base.get(object)
     }
     func delete(_ object: StoredProfile) async throws { try await base.delete(object) }

@@ -14,7 +14,7 @@ import Testing
 
     @Test func outputBeyondTheLimitIsAnError() {
         let compressed = Gzip.compress(text)
-        let error = #expect(throws: Gzip.Error.self) {
+        let error = #expect(throws: GzipError.self) {
             try compressed.withUnsafeBytes { _ = try Gzip.decompress($0, limit: 50_000) }
         }
         #expect(error?.problem.contains("exceeds the limit of 50000 bytes") == true)
@@ -28,11 +28,11 @@ import Testing
     @Test func truncatedAndTrailingGarbageAreErrors() {
         let compressed = Gzip.compress(text)
         let truncated = Array(compressed.prefix(compressed.count / 2))
-        #expect(throws: Gzip.Error(problem: "gzip stream is truncated")) {
+        #expect(throws: GzipError(problem: "gzip stream is truncated")) {
             try truncated.withUnsafeBytes { _ = try Gzip.decompress($0, limit: 1 << 20) }
         }
         let trailing = compressed + [0x42, 0x42]
-        #expect(throws: Gzip.Error(problem: "2 bytes of trailing garbage after the gzip stream")) {
+        #expect(throws: GzipError(problem: "2 bytes of trailing garbage after the gzip stream")) {
             try trailing.withUnsafeBytes { _ = try Gzip.decompress($0, limit: 1 << 20) }
         }
     }

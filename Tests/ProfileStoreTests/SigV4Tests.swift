@@ -249,7 +249,7 @@ private enum Botocore {
         let input = try JSONSerialization.data(withJSONObject: requests)
         let output = try run(try peer.require(), [script], input: input)
         guard let results = try JSONSerialization.jsonObject(with: output) as? [[String: Any]] else {
-            throw PeerFailure(description: "botocore_sign.py printed no JSON list: \(String(decoding: output, as: UTF8.self))")
+            throw PeerError(description: "botocore_sign.py printed no JSON list: \(String(decoding: output, as: UTF8.self))")
         }
         return results
     }
@@ -271,12 +271,12 @@ private enum Botocore {
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw PeerFailure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+            throw PeerError(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
         }
         return output
     }
 }
 
-private struct PeerFailure: Error, CustomStringConvertible {
+private struct PeerError: Error, CustomStringConvertible {
     var description: String
 }

@@ -15,7 +15,7 @@ public struct ProgramRun: Sendable {
 }
 
 /// A program that exited with a non-zero status.
-public struct ProgramFailure: Error, CustomStringConvertible {
+public struct ProgramError: Error, CustomStringConvertible {
     public var description: String
     public init(description: String) { self.description = description }
 }
@@ -58,7 +58,7 @@ public func runProgram(
 public func runChecked(_ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> ProgramRun {
     let run = try runProgram(executable, arguments, in: directory, environment: environment)
     guard run.status == 0 else {
-        throw ProgramFailure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(run.status): \(run.combined)")
+        throw ProgramError(description: "\(executable) \(arguments.joined(separator: " ")) exited \(run.status): \(run.combined)")
     }
     return run
 }

@@ -11,21 +11,16 @@ public enum Gzip {
         buffer.count >= 2 && buffer[0] == magic.0 && buffer[1] == magic.1
     }
 
-    public struct Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {
-        public var problem: String
-        public var description: String { problem }
-    }
-
     /// Inflates every gzip member in `input` (concatenated members are read like `gunzip` does).
     /// Throws as soon as the output would exceed `limit` bytes.
-    public static func decompress(_ input: UnsafeRawBufferPointer, limit: Int) throws(Gzip.Error) -> [UInt8] {
+    public static func decompress(_ input: UnsafeRawBufferPointer, limit: Int) throws(GzipError) -> [UInt8] {
         var stream = z_stream()
         // 15 + 32: accept a gzip or zlib header, detected automatically.
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw Error(problem: "cannot initialise zlib")
+            throw GzipError(problem: "cannot initialise zlib")
         }
         defer { inflateEnd(&stream) }
-        guard let inputBase = input.baseAddress, !input.isEmpty else { throw Error(problem: "empty gzip stream") }
+        guard let inputBase = input.baseAddress, !input.isEmpty else { throw GzipError(problem: "empty gzip stream") }
         // Inflate through a fixed chunk and append it, which stays a memcpy even in debug builds.
         var output: [UInt8] = []
         output.reserveCapacity(min(input.count * 4, limit))
@@ -43,7 +38,7 @@ public enum Gzip {
                 return (status, out.count - Int(stream.avail_out))
             }
             guard output.count + produced <= limit else {
-                throw Error(problem: "decompressed size exceeds the limit of \(limit) bytes (a gzip bomb?)")
+                throw GzipError(problem: "decompressed size exceeds the limit of \(limit) bytes (a gzip bomb?)")
             }
             chunk.withUnsafeBufferPointer { output.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<produced])) }
             switch status {
@@ -54,19 +49,19 @@ public enum Gzip {
                 // Another member follows: keep going. Anything else after the end is garbage.
                 if rest.isEmpty { break }
                 guard hasMagic(rest) else {
-                    throw Error(problem: "\(rest.count) bytes of trailing garbage after the gzip stream")
+                    throw GzipError(problem: "\(rest.count) bytes of trailing garbage after the gzip stream")
                 }
                 inflateReset(&stream)
                 continue
             case Z_BUF_ERROR where consumed == input.count:
-                throw Error(problem: "gzip stream is truncated")
+                throw GzipError(problem: "gzip stream is truncated")
             case Z_BUF_ERROR:
                 continue  // The chunk was full; go round again.
             case Z_DATA_ERROR:
                 let message = stream.msg.map { String(cString: $0) } ?? "invalid data"
-                throw Error(problem: "corrupt gzip data: \(message)")
+                throw GzipError(problem: "corrupt gzip data: \(message)")
             default:
-                throw Error(problem: "zlib error \(status)")
+                throw GzipError(problem: "zlib error \(status)")
             }
             break
         }
@@ -104,4 +99,11 @@ public enum Gzip {
         output.removeSubrange(produced...)
         return output
     }
+}
+
+/// A gzip stream that cannot be inflated, or inflates past its limit.
+public struct GzipError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var problem: String
+    public init(problem: String) { self.problem = problem }
+    public var description: String { problem }
 }

@@ -11,7 +11,7 @@ public struct DecodingLimits: Hashable, Sendable {
 public enum ProfileDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
     case empty
     case tooLarge(bytes: Int, limit: Int)
-    case gzip(Gzip.Error)
+    case gzip(GzipError)
     case wire(WireFormatError)
     case invalid(ProfileValidationError)
 

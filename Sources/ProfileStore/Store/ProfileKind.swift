@@ -1,3 +1,5 @@
+import BinaryFormats
+
 /// What a stored object holds. Stores keep more than pprof: services built with
 /// `-profile-generate` upload the LLVM runtime's raw counters, and a build may keep a merged
 /// `.profdata`; `pgo fetch --llvm` picks the kind it finds.
@@ -21,25 +23,17 @@ public enum ProfileKind: String, Sendable, CaseIterable {
     /// Whether it is an instrumentation profile (`-profile-use`), as opposed to samples.
     public var isInstrumented: Bool { self != .pprof }
 
-    /// The kind of `bytes`, by the LLVM formats' 8-byte magic numbers; anything else is taken
-    /// for pprof (which has none) and validated as such by whoever reads it.
+    /// The kind of `bytes`, by the LLVM formats' 8-byte magic numbers (`LLVMProfileMagic`);
+    /// anything else is taken for pprof (which has none) and validated as such by whoever reads it.
     public init(detecting bytes: [UInt8]) {
-        guard bytes.count >= 8 else {
+        if LLVMProfileMagic.isRaw(bytes) {
+            self = .llvmRaw
+        } else if LLVMProfileMagic.isIndexed(bytes) {
+            self = .llvmIndexed
+        } else {
             self = .pprof
-            return
-        }
-        let magic = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        switch magic {
-        case Self.rawMagic: self = .llvmRaw
-        case Self.indexedMagic: self = .llvmIndexed
-        default: self = .pprof
         }
     }
-
-    /// Read as little-endian 64-bit numbers: a raw profile starts `81 72 66 6f 72 70 6c ff`
-    /// (`\x81rforpl\xff`), an indexed one `ff 6c 70 72 6f 66 69 81` (`\xfflprofi\x81`).
-    static let rawMagic: UInt64 = 0xff6c_7072_6f66_7281
-    static let indexedMagic: UInt64 = 0x8169_666f_7270_6cff
 
     /// The kind a key names, by its suffix.
     public init(key: String) {

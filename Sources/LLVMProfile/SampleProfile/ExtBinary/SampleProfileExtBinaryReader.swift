@@ -90,7 +90,7 @@ private struct ExtBinaryReader {
         let compressed = Array(try framing.readBytes(compressedSize, "compressed section data"))
         let inflated: [UInt8]
         do {
-            inflated = try compressed.withUnsafeBytes { buffer throws(Gzip.Error) in try Gzip.decompress(buffer, limit: inflatedSize) }
+            inflated = try compressed.withUnsafeBytes { buffer throws(GzipError) in try Gzip.decompress(buffer, limit: inflatedSize) }
         } catch {
             throw BinaryFormatError(offset: section.offset, problem: "compressed section of type \(section.type): \(error)")
         }
