@@ -21,8 +21,7 @@ struct InstrumentedProgram: Sendable {
     static let shared: Result<InstrumentedProgram, Error> = Result { try InstrumentedProgram() }
 
     private init() throws {
-        directory = NSTemporaryDirectory() + "pgo-instrumented-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try temporaryDirectory("pgo-instrumented")
         sourceFile = directory + "/main.swift"
         binary = directory + "/generate"
         try FileManager.default.copyItem(atPath: Self.fixture, toPath: sourceFile)
@@ -149,8 +148,7 @@ struct InstrumentedProgram: Sendable {
     }
 
     @Test func aMissingOrMismatchedLLVMProfdataSaysHowToFixIt() throws {
-        let directory = NSTemporaryDirectory() + "pgo-fake-toolchain-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("pgo-fake-toolchain")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // A "toolchain" with a swiftc and a clang but no llvm-profdata.
         for (name, version) in [("swiftc", "Swift version 6.3.1"), ("clang", "clang version 21.0.0")] {

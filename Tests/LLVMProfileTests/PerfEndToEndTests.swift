@@ -7,47 +7,9 @@ import Testing
 import Pprof
 @testable import LLVMProfile
 
-/// Linux perf, which these tests run for real. Missing perf skips them with a loud message,
-/// unless PGO_REQUIRE_PEERS=1 (CI): then it is a failure.
-enum LinuxPerf {
-    static let path: String? = {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["PERF"], !explicit.isEmpty { return FileManager.default.isExecutableFile(atPath: explicit) ? explicit : nil }
-        for directory in (environment["PATH"] ?? "").split(separator: ":") + ["/usr/bin"] {
-            if FileManager.default.isExecutableFile(atPath: "\(directory)/perf") { return "\(directory)/perf" }
-        }
-        return nil
-    }()
-
-    static func required() -> String? {
-        if let path { return path }
-        if ProcessInfo.processInfo.environment["PGO_REQUIRE_PEERS"] == "1" {
-            Issue.record("perf is required (PGO_REQUIRE_PEERS=1) but neither PERF nor PATH has it: install Debian's linux-perf")
-            return nil
-        }
-        let bar = String(repeating: "!", count: 100)
-        FileHandle.standardError.write(Data("""
-
-            \(bar)
-            !!! PERF IS NOT AVAILABLE: the `pgo import --perf-script` end-to-end tests are NOT RUN.
-            !!! Install it (Debian: apt-get install linux-perf) or set PERF=/path/to/perf.
-            !!! Set PGO_REQUIRE_PEERS=1 to make this a test failure instead.
-            \(bar)
-
-            """.utf8))
-        return nil
-    }
-}
-
 /// From a real perf capture of a freshly built Swift program to swiftc applying the profile.
-@Suite struct PerfEndToEndTests {
+@Suite(.enabled(if: Peer.perf.shouldRun, Peer.perf.skipComment)) struct PerfEndToEndTests {
     static let workload = "\(perfFixtures)/workload.swift"
-
-    func temporaryDirectory() throws -> String {
-        let directory = NSTemporaryDirectory() + "pgo-perf-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return directory
-    }
 
     /// swiftc's AppliedSamples remarks as (function, line).
     func appliedSamples(in record: String) -> [(function: String, line: Int)] {
@@ -65,7 +27,7 @@ enum LinuxPerf {
 
     @Test(arguments: ["default linker", "lld"])
     func perfCaptureToAppliedSamples(linker: String) throws {
-        guard let perf = LinuxPerf.required() else { return }
+        let perf = try Peer.perf.require()
         let swiftc = try #require(testToolchain.swiftc)
         let symbolizer = try testToolchain.llvmSymbolizer()
         let directory = try temporaryDirectory()

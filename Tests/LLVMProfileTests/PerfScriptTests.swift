@@ -223,8 +223,7 @@ let perfFixtures = Fixtures.path("perf")
     }
 
     @Test func elfReaderRejectsTruncatedAndForeignFiles() throws {
-        let directory = NSTemporaryDirectory() + "pgo-elf-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("pgo-elf")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Data("#!/bin/sh\necho not an ELF file, just long enough to have a header of sixty-four bytes\n".utf8).write(to: URL(fileURLWithPath: directory + "/script"))
         #expect(throws: ELFError.self) { try ELFFile(path: directory + "/script") }

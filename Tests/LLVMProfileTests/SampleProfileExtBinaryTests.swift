@@ -107,7 +107,7 @@ import Pprof
 
     @Test func llvmProfdataReadsOurExtBinaryAsTheSameProfile() throws {
         let profdata = try Self.profdata()
-        let directory = try Self.temporaryDirectory()
+        let directory = try temporaryDirectory("pgo-extbin")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for (name, model) in [("hand-made", Self.handMade())] + (try Self.fixtureModels()) {
             let expected = try model.canonical()
@@ -126,7 +126,7 @@ import Pprof
 
     @Test func weReadLLVMProfdatasExtBinaryAndAgreeOnTheSummary() throws {
         let profdata = try Self.profdata()
-        let directory = try Self.temporaryDirectory()
+        let directory = try temporaryDirectory("pgo-extbin")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for (name, model) in [("hand-made", Self.handMade())] + (try Self.fixtureModels()) {
             let expected = try model.canonical()
@@ -163,7 +163,7 @@ import Pprof
 
     @Test func md5NamesAreRefusedWithAClearError() throws {
         let profdata = try Self.profdata()
-        let directory = try Self.temporaryDirectory()
+        let directory = try temporaryDirectory("pgo-extbin")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.handMade().textFormat().write(toFile: directory + "/in.txt", atomically: true, encoding: .utf8)
         let merge = try runTool(profdata, ["merge", "--sample", "--extbinary", "--use-md5", directory + "/in.txt", "-o", directory + "/md5.extbin"])
@@ -294,11 +294,6 @@ import Pprof
         try #require(testToolchain.tool("llvm-profdata"), "llvm-profdata not found next to swiftc")
     }
 
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "pgo-extbin-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
 
 
     /// The section headers of an extbinary file, in header order, with each section's bytes.

@@ -57,8 +57,7 @@ import Pprof
             Issue.record("llvm-profdata not found next to swiftc")
             return
         }
-        let directory = NSTemporaryDirectory() + "pgo-llvm-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("pgo-llvm")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let fixtures = Fixtures.inPackage("Fixtures/profiles/")
         var report = ConversionReport()

@@ -73,8 +73,7 @@ import Pprof
     }
 
     @Test func swiftcAppliesTheConvertedProfile() throws {
-        let directory = NSTemporaryDirectory() + "pgo-swiftc-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("pgo-swiftc")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.source.write(toFile: directory + "/w.swift", atomically: true, encoding: .utf8)
         var report = ConversionReport()

@@ -39,8 +39,7 @@ import Pprof
             Issue.record("llvm-symbolizer not found next to swiftc")
             return
         }
-        let directory = NSTemporaryDirectory() + "pgo-symbolize-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("pgo-symbolize")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let binary = try build(directory)
         let buildID = try #require(try ELFBuildID.read(binary))
@@ -73,8 +72,7 @@ import Pprof
             Issue.record("llvm-symbolizer not found next to swiftc")
             return
         }
-        let directory = NSTemporaryDirectory() + "pgo-discriminator-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("pgo-discriminator")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try """
             @inline(never)

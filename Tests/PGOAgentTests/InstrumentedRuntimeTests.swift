@@ -38,8 +38,7 @@ import Testing
     }
 
     @Test func countersAreWrittenAndResetWhereTheRuntimeIsLinked() throws {
-        let directory = NSTemporaryDirectory() + "pgo-agent-instr-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory("pgo-agent-instr")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let profdata = try #require(testToolchain.tool("llvm-profdata"))
 

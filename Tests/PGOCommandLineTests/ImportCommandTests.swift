@@ -17,18 +17,6 @@ import LLVMProfile
         try runProgram(executable, arguments, stdout: stdout).status
     }
 
-    func perf() -> String? {
-        let environment = ProcessInfo.processInfo.environment
-        let candidates = [environment["PERF"]].compactMap { $0 } + (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/perf" } + ["/usr/bin/perf"]
-        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
-        if environment["PGO_REQUIRE_PEERS"] == "1" {
-            Issue.record("perf is required (PGO_REQUIRE_PEERS=1) but not found: install Debian's linux-perf or set PERF")
-        } else {
-            FileHandle.standardError.write(Data("\n!!!!!!!! PERF IS NOT AVAILABLE: the pgo import CLI test is NOT RUN (set PGO_REQUIRE_PEERS=1 to fail instead) !!!!!!!!\n\n".utf8))
-        }
-        return nil
-    }
-
     @Test func helpShowsThePerfCommands() async {
         let (status, output) = await pgo(["import", "--help"])
         #expect(status == 0)
@@ -49,8 +37,9 @@ import LLVMProfile
         #expect(!FileManager.default.fileExists(atPath: directory + "/out.pprof"))
     }
 
-    @Test func perfCaptureImportsConvertsAndRejectsOtherBinaries() async throws {
-        guard let perf = perf() else { return }
+    @Test(.enabled(if: Peer.perf.shouldRun, Peer.perf.skipComment))
+    func perfCaptureImportsConvertsAndRejectsOtherBinaries() async throws {
+        let perf = try Peer.perf.require()
         let swiftc = try #require(testToolchain.swiftc)
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

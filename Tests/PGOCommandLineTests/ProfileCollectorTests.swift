@@ -26,7 +26,7 @@ import Darwin
     static let t0 = Date(unixMilliseconds: 1_780_000_000_000)
 
     @Test func failuresAreReportedAndRetriedAtTheNextInterval() async throws {
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = LocalDirectoryStore(root: directory)
         let valid = try undatedProfile()
@@ -65,7 +65,7 @@ import Darwin
     }
 
     @Test func aProfileIsDatedByItsOwnTimeWhenItHasOne() async throws {
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = LocalDirectoryStore(root: directory)
         let bytes = try collectFixture("small-1.pb.gz")
@@ -82,7 +82,7 @@ import Darwin
     }
 
     @Test func anIntervalShorterThanTheDurationIsRaised() async throws {
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let valid = try undatedProfile()
         let clock = VirtualClock(Self.t0)
@@ -112,7 +112,7 @@ import Darwin
     }
 
     @Test func aFailingStoreDoesNotStopTheCollector() async throws {
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let inner = LocalDirectoryStore(root: directory)
         let store = FailingStore(inner: inner, failures: 2)
@@ -132,7 +132,7 @@ import Darwin
     }
 
     @Test(.timeLimit(.minutes(1))) func cancellationEndsALongSleep() async throws {
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let valid = try undatedProfile()
         // The real sleep: an hour between profiles.
@@ -151,7 +151,7 @@ import Darwin
     }
 
     @Test(.timeLimit(.minutes(1))) func cancellationDropsAProfileStillBeingFetched() async throws {
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let valid = try undatedProfile()
         let collector = ProfileCollector(
@@ -173,7 +173,7 @@ import Darwin
     }
 
     @Test(.timeLimit(.minutes(1))) func aProfileCompleteWhenCancelledIsSavedWhole() async throws {
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let valid = try undatedProfile()
         let gate = CollectGate()
@@ -211,7 +211,7 @@ struct CollectFromGoServiceTests {
     @Test(.timeLimit(.minutes(2))) func collectSavesRealCPUProfiles() async throws {
         let service = try await GoService.start()
         defer { service.stop() }
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let captured = Captured()
         let status = await PGOTool.run(
@@ -263,10 +263,10 @@ struct CollectFromGoServiceTests {
     /// `pgo collect` as a process: SIGTERM while the first profile is being taken stops it with
     /// status 0 and nothing saved in part.
     @Test(.timeLimit(.minutes(2))) func sigtermDuringAProfileStopsCleanly() async throws {
-        guard let pgo = try PGOBinary.find() else { return }
+        let pgo = try #require(try PGOBinary.find(), "the pgo executable")
         let service = try await GoService.start()
         defer { service.stop() }
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = directory + "/store"
         let child = try ChildProcess.spawn(
@@ -291,10 +291,10 @@ struct CollectFromGoServiceTests {
     /// SIGINT after a profile is saved, while the next is being taken: status 0, the saved
     /// profile stays, the one in flight is not saved in part.
     @Test(.timeLimit(.minutes(2))) func sigintAfterASaveKeepsWhatWasSaved() async throws {
-        guard let pgo = try PGOBinary.find() else { return }
+        let pgo = try #require(try PGOBinary.find(), "the pgo executable")
         let service = try await GoService.start()
         defer { service.stop() }
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = directory + "/store"
         let child = try ChildProcess.spawn(
@@ -327,7 +327,7 @@ enum GoService {
 
     static func build() throws -> String {
         let go = try Peer.go.require()
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         try "module svc\ngo 1.22\n".write(toFile: directory + "/go.mod", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: sourceFile, toPath: directory + "/main.go")
         var environment = ProcessInfo.processInfo.environment
@@ -422,7 +422,7 @@ enum PGOBinary {
     }
 
     private static func checked(_ path: String) throws -> String? {
-        let directory = try collectTemporaryDirectory()
+        let directory = try temporaryDirectory("pgo-collect-test")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let child = try ChildProcess.spawn(path, ["collect", "--help"], stdout: directory + "/out", stderr: nil)
         guard child.waitBlocking() == 0, collectRead(directory + "/out").contains("--from-url") else {
@@ -685,7 +685,6 @@ private func undatedProfile() throws -> [UInt8] {
     return profile.serialized()
 }
 
-func collectTemporaryDirectory() throws -> String { try temporaryDirectory("pgo-collect-test") }
 
 func collectRead(_ path: String) -> String {
     (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""

@@ -21,12 +21,6 @@ import Testing
         return nil
     }
 
-    static var go: String? {
-        let environment = ProcessInfo.processInfo.environment
-        if let go = environment["GO"], FileManager.default.isExecutableFile(atPath: go) { return go }
-        return (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/go" }.first(where: FileManager.default.isExecutableFile)
-    }
-
     func makeStore(_ directory: String, service: String) throws -> String {
         let store = directory + "/store"
         try FileManager.default.createDirectory(atPath: store + "/" + service, withIntermediateDirectories: true)
@@ -43,13 +37,10 @@ import Testing
         try runProgram("/bin/sh", [script], in: directory, environment: extra).statusAndOutput
     }
 
-    @Test func goServiceBuilderStage() throws {
+    @Test(.enabled(if: Peer.go.shouldRun, Peer.go.skipComment))
+    func goServiceBuilderStage() throws {
         let pgo = try #require(Self.pgoDirectory, "the pgo executable was not built next to the tests")
-        guard let go = Self.go else {
-            if ProcessInfo.processInfo.environment["PGO_REQUIRE_PEERS"] == "1" { Issue.record("Go is required but missing") }
-            FileHandle.standardError.write(Data("\n******** SKIPPING the Go recipe test: no Go toolchain (.ci/install-peers)\n\n".utf8))
-            return
-        }
+        let go = try Peer.go.require()
         let directory = NSTemporaryDirectory() + "pgo-recipe-go-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.copyItem(atPath: Self.root + "/Examples/go-service", toPath: directory)

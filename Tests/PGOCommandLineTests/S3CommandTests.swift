@@ -19,7 +19,7 @@ extension S3TestServer {
     }
 }
 
-@Suite(.serialized, .enabled(if: S3Peers.shouldRun, S3Peers.skipComment)) struct S3StoreTests {
+@Suite(.serialized, .enabled(if: S3Peers.shouldRun, S3Peers.skipComment)) struct S3CommandTests {
     static let kinds: [S3TestServer.Kind] = [.seaweedfs, .moto]
 
     @Test(arguments: kinds)

@@ -1,9 +1,9 @@
-// Real S3-compatible servers for the ProfileStore tests: SeaweedFS (`weed mini`) and moto.
+// Real S3-compatible servers for the store and CLI tests: SeaweedFS (`weed mini`) and moto.
 //
-// Install them with `.ci/install-peers` and `source .build-peers/env.sh`, which sets PGO_WEED,
-// PGO_PYTHON (a python with moto[server] and boto3) and PGO_AWS (the aws CLI, v1). Without them
-// `S3TestServer.shared` returns nil after a loud message on stderr, unless PGO_REQUIRE_PEERS=1,
-// which turns a missing peer into a thrown error.
+// `.ci/install-peers` installs them into .build-peers/, where TestSupport's `Peer` looks first
+// (then PGO_WEED, PGO_PYTHON, PGO_AWS, then PATH). Suites that use them are gated with
+// `.enabled(if: S3Peers.shouldRun, S3Peers.skipComment)`: without the peers they are skipped, and
+// shown as skipped with the reason, unless PGO_REQUIRE_PEERS=1, which makes them run and fail.
 //
 // Every server runs in a session (and process group) of its own, with a small `sh` watchdog that
 // reads a pipe whose only write end this test process holds: when this process goes away for any
@@ -161,8 +161,10 @@ public enum S3Peers {
     /// For `.enabled(if:)` on suites that use both servers.
     public static let shouldRun = S3TestServer.Kind.allCases.allSatisfy { peers($0).allSatisfy(\.shouldRun) }
     public static var skipComment: Comment {
-        let missing = S3TestServer.Kind.allCases.flatMap(peers).filter { $0.path == nil }
-        return Comment(rawValue: "S3 peers missing: " + missing.map { "\($0.name): \($0.problem)" }.joined(separator: "; "))
+        var seen: Set<String> = []
+        let missing = S3TestServer.Kind.allCases.flatMap(peers).filter { $0.path == nil && seen.insert($0.name).inserted }
+        return Comment(rawValue: "S3 peers missing: " + missing.map { "\($0.name): \($0.problem)" }.joined(separator: "; ")
+            + " (set PGO_REQUIRE_PEERS=1 to fail instead)")
     }
 
     public static func weed() -> String? { Peer.weed.path }
