@@ -88,7 +88,7 @@ PGO=$(given_or_built PGO pgo .build-bench)
 
 # --- SeaweedFS -----------------------------------------------------------------------
 
-# Like Tests/ProfileStoreTests/Support/S3TestServer.swift: `weed mini` runs master, volume,
+# Like Tests/TestSupport/S3TestServer.swift: `weed mini` runs master, volume,
 # filer, S3 and admin in one process; every component's HTTP port P and gRPC port P+10000 are
 # moved to free ports (the mini's worker dials the admin gRPC port as admin port + 10000,
 # whatever -admin.port.grpc says). gRPC also listens on /tmp/seaweedfs-COMPONENT-grpc-PORT.sock.

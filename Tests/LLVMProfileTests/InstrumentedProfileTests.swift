@@ -32,7 +32,7 @@ struct InstrumentedProgram: Sendable {
 
     /// Compiles the same source with `-profile-use`; returns swiftc's exit status and output.
     func compile(using profdata: String) throws -> (status: Int32, output: String) {
-        let result = try runTool(swiftc(), ["-O", "-module-name", "M", "-profile-use=\(profdata)", sourceFile, "-o", directory + "/use-" + UUID().uuidString])
+        let result = try runProgram(swiftc(), ["-O", "-module-name", "M", "-profile-use=\(profdata)", sourceFile, "-o", directory + "/use-" + UUID().uuidString])
         return (result.status, result.combined)
     }
 }

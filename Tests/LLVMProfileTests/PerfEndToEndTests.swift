@@ -34,12 +34,12 @@ import Pprof
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let flags = ["-O", "-g", "-debug-info-for-profiling", "-module-name", "W", "-parse-as-library", Self.workload]
 
-        let build = try runTool(swiftc, flags + ["-o", directory + "/w"] + (linker == "lld" ? ["-use-ld=lld"] : []), in: directory)
-        try #require(build.status == 0, "\(build.stderr)")
-        let record = try runTool(perf, ["record", "-q", "-e", "cpu-clock", "-g", "-o", directory + "/perf.data", directory + "/w", "150000000"], in: directory)
-        try #require(record.status == 0, "perf record: \(record.stderr)")
-        let script = try runTool(perf, ["script", "-i", directory + "/perf.data"], stdout: directory + "/perf.txt", in: directory)
-        try #require(script.status == 0, "perf script: \(script.stderr)")
+        let build = try runProgram(swiftc, flags + ["-o", directory + "/w"] + (linker == "lld" ? ["-use-ld=lld"] : []), in: directory)
+        try #require(build.status == 0, "\(build.errors)")
+        let record = try runProgram(perf, ["record", "-q", "-e", "cpu-clock", "-g", "-o", directory + "/perf.data", directory + "/w", "150000000"], in: directory)
+        try #require(record.status == 0, "perf record: \(record.errors)")
+        let script = try runProgram(perf, ["script", "-i", directory + "/perf.data"], in: directory, stdout: directory + "/perf.txt")
+        try #require(script.status == 0, "perf script: \(script.errors)")
 
         let samples = try PerfScript.parse(try String(contentsOfFile: directory + "/perf.txt", encoding: .utf8))
         let binary = try ELFFile(path: directory + "/w")
@@ -61,12 +61,12 @@ import Pprof
         #expect(text.contains("$s1W8classifyyS2iF:"), "\(text)")
         try text.write(toFile: directory + "/w.prof", atomically: true, encoding: .utf8)
 
-        let rebuild = try runTool(swiftc, flags + [
+        let rebuild = try runProgram(swiftc, flags + [
             "-c", "-o", directory + "/w.o", "-profile-sample-use=\(directory)/w.prof",
             "-save-optimization-record=yaml", "-save-optimization-record-passes", "sample-profile.*",
             "-save-optimization-record-path", directory + "/w.opt.yaml",
         ], in: directory)
-        try #require(rebuild.status == 0, "\(rebuild.stderr)")
+        try #require(rebuild.status == 0, "\(rebuild.errors)")
         let applied = appliedSamples(in: directory + "/w.opt.yaml")
         // classify's body is lines 4-11 of workload.swift, mix's 14-18.
         #expect(applied.contains { $0.function == "$s1W8classifyyS2iF" && (4...11).contains($0.line) }, "\(applied)")
@@ -81,8 +81,8 @@ import Pprof
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try SwiftcAppliesSamplesTests.source.write(toFile: directory + "/w.swift", atomically: true, encoding: .utf8)
-        let build = try runTool(swiftc, ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-o", directory + "/w", "-use-ld=lld"], in: directory)
-        try #require(build.status == 0, "\(build.stderr)")
+        let build = try runProgram(swiftc, ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-o", directory + "/w", "-use-ld=lld"], in: directory)
+        try #require(build.status == 0, "\(build.errors)")
         let binary = try ELFFile(path: directory + "/w")
         let text = try #require(binary.segments.first { $0.isExecutable })
         try #require(text.virtualAddress != text.offset, "lld was expected to place code at p_vaddr != p_offset: \(binary.segments)")

@@ -113,11 +113,11 @@ import Pprof
             let expected = try model.canonical()
             let path = directory + "/\(name).extbin"
             try Data(try model.extBinaryFormat()).write(to: URL(fileURLWithPath: path))
-            let show = try runTool(profdata, ["show", "--sample", path])
+            let show = try runProgram(profdata, ["show", "--sample", path])
             #expect(show.status == 0, "\(name): \(show.errors)")
             #expect(show.output.components(separatedBy: "Function: ").count - 1 == expected.functions.count, "\(name)")
             // The tool's own text rendering of our file, read by our text reader.
-            let text = try runTool(profdata, ["merge", "--sample", "--text", path, "-o", directory + "/\(name).txt"])
+            let text = try runProgram(profdata, ["merge", "--sample", "--text", path, "-o", directory + "/\(name).txt"])
             #expect(text.status == 0, "\(name): \(text.errors)")
             let theirs = try SampleProfile(text: try String(contentsOfFile: directory + "/\(name).txt", encoding: .utf8))
             #expect(theirs == expected, "\(name)")
@@ -136,7 +136,7 @@ import Pprof
             // llvm-profdata's layouts and optional sections must all read back the same.
             for extra in [[], ["--compress-all-sections"], ["--split-layout"], ["--gen-partial-profile"], ["--prof-sym-list=\(symbols)"]] {
                 let out = directory + "/\(name)-llvm.extbin"
-                let merge = try runTool(profdata, ["merge", "--sample", "--extbinary"] + extra + [directory + "/\(name).txt", "-o", out])
+                let merge = try runProgram(profdata, ["merge", "--sample", "--extbinary"] + extra + [directory + "/\(name).txt", "-o", out])
                 #expect(merge.status == 0, "\(name): \(merge.errors)")
                 let theirs = Array(try Data(contentsOf: URL(fileURLWithPath: out)))
                 let (read, summary) = try SampleProfile.readExtBinary(theirs)
@@ -166,7 +166,7 @@ import Pprof
         let directory = try temporaryDirectory("pgo-extbin")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.handMade().textFormat().write(toFile: directory + "/in.txt", atomically: true, encoding: .utf8)
-        let merge = try runTool(profdata, ["merge", "--sample", "--extbinary", "--use-md5", directory + "/in.txt", "-o", directory + "/md5.extbin"])
+        let merge = try runProgram(profdata, ["merge", "--sample", "--extbinary", "--use-md5", directory + "/in.txt", "-o", directory + "/md5.extbin"])
         #expect(merge.status == 0, "\(merge.errors)")
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/md5.extbin")))
         #expect {

@@ -65,7 +65,7 @@ import Pprof
             let text = SampleProfile(converting: profile, report: &report).textFormat()
             let path = directory + "/\(name).prof"
             try text.write(toFile: path, atomically: true, encoding: .utf8)
-            let show = try runTool(profdata, ["show", "--sample", path])
+            let show = try runProgram(profdata, ["show", "--sample", path])
             let output = show.combined
             #expect(show.status == 0, "\(name): \(output)")
             let functionCount = text.split(separator: "\n").filter { !$0.hasPrefix(" ") }.count

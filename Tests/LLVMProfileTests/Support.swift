@@ -5,21 +5,6 @@ import PGOPipeline
 import PGOSystem
 import TestSupport
 
-/// A program run, as this suite's tests name its parts.
-typealias ToolRun = ProgramRun
-
-extension ProgramRun {
-    var stderr: String { errors }
-}
-
-/// TestSupport's `runProgram`, with this suite's argument order.
-@discardableResult
-func runTool(
-    _ executable: String, _ arguments: [String], stdout: String? = nil, environment: [String: String] = [:], in directory: String? = nil
-) throws -> ProgramRun {
-    try runProgram(executable, arguments, in: directory, environment: environment, stdout: stdout)
-}
-
 func swiftc() throws -> String {
     guard let path = testToolchain.swiftc else { throw ProgramError(description: "swiftc not found on PATH") }
     return path

@@ -60,7 +60,7 @@ import Pprof
         guard let swiftc = testToolchain.swiftc else { throw SampleProfileValidationError(description: "swiftc not found") }
         let record = directory + "/w.opt.yaml"
         try? FileManager.default.removeItem(atPath: record)
-        let compile = try runTool(swiftc, ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-c", "-o", directory + "/w.o",
+        let compile = try runProgram(swiftc, ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-c", "-o", directory + "/w.o",
                                            "-save-optimization-record=yaml", "-save-optimization-record-passes", "sample-profile.*",
                                            "-save-optimization-record-path", record] + (profile.map { ["-profile-sample-use=\($0)"] } ?? []))
         #expect(compile.status == 0, "\(compile.combined)")

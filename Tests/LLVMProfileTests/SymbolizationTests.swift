@@ -11,7 +11,7 @@ import Pprof
 @Suite struct SymbolizationTests {
     func build(_ directory: String) throws -> String {
         try SwiftcAppliesSamplesTests.source.write(toFile: directory + "/w.swift", atomically: true, encoding: .utf8)
-        let compile = try runTool(try swiftc(), ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-o", directory + "/w"])
+        let compile = try runProgram(try swiftc(), ["-O", "-g", "-module-name", "W", "-parse-as-library", directory + "/w.swift", "-o", directory + "/w"])
         #expect(compile.status == 0, "\(compile.combined)")
         return directory + "/w"
     }
@@ -19,7 +19,7 @@ import Pprof
     /// The address of a symbol in the binary, from llvm-nm.
     func address(of symbol: String, in binary: String) throws -> UInt64 {
         let nm = try #require(testToolchain.tool("llvm-nm"))
-        let text = try runTool(nm, [binary]).output
+        let text = try runProgram(nm, [binary]).output
         let line = try #require(text.split(separator: "\n").first { $0.hasSuffix(" " + symbol) })
         return try #require(UInt64(line.split(separator: " ")[0], radix: 16))
     }
@@ -84,7 +84,7 @@ import Pprof
             print(mix(CommandLine.arguments.count * 1000))
 
             """.write(toFile: directory + "/d.swift", atomically: true, encoding: .utf8)
-        let compile = try runTool(try swiftc(), ["-O", "-g", "-debug-info-for-profiling", "-module-name", "D", directory + "/d.swift", "-o", directory + "/d"])
+        let compile = try runProgram(try swiftc(), ["-O", "-g", "-debug-info-for-profiling", "-module-name", "D", directory + "/d.swift", "-o", directory + "/d"])
         try #require(compile.status == 0, "\(compile.combined)")
         let binary = directory + "/d"
         let mix = try address(of: "$s1D3mixyS2iF", in: binary)

@@ -47,10 +47,14 @@ public struct Peer: Sendable {
     public static let go = Peer(name: "Go", executable: "go", variable: "GO", install: installHint)
     public static let weed = Peer(name: "SeaweedFS", executable: "weed", variable: "PGO_WEED", install: installHint)
     public static let aws = Peer(name: "the aws CLI", executable: "aws", variable: "PGO_AWS", install: installHint)
-    /// A python with the moto server (5 or later, as .ci/install-peers pins it) and boto3; a machine's
-    /// other moto (an older one, or one without its server extras) is a skip, not a failure.
-    public static let motoPython = Peer(name: "moto", executable: "python", variable: "PGO_PYTHON", install: installHint) { python in
-        (try? runProgram(python, ["-c", "import moto, moto.server, flask, boto3; assert int(moto.__version__.split('.')[0]) >= 5"]))?.status == 0
+    /// A python with the moto server (5.2.5 or later, as .ci/install-peers pins it: 5.2.1 rejects valid
+    /// signatures on ListObjectsV2) and boto3; a machine's other moto (older, or without its server
+    /// extras) is a skip, not a failure.
+    public static let motoPython = Peer(
+        name: "moto", executable: "python", variable: "PGO_PYTHON", install: "needs moto[server] >= 5.2.5 and boto3; " + installHint
+    ) { python in
+        let check = "import moto, moto.server, flask, boto3; assert tuple(int(p) for p in moto.__version__.split('.')[:3]) >= (5, 2, 5)"
+        return (try? runProgram(python, ["-c", check]))?.status == 0
     }
     /// A python with botocore, the second SigV4 signer.
     public static let botocorePython = Peer(name: "botocore", executable: "python", variable: "PGO_PYTHON", install: installHint) { python in
