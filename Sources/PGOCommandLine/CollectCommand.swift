@@ -50,9 +50,9 @@ public enum CollectCommand: Command {
         else {
             throw UsageError("--from-url takes an http:// or https:// URL, not '\(urlText)'")
         }
-        let interval = try duration(arguments, "--interval") ?? 300
-        let length = try duration(arguments, "--duration") ?? 30
-        let timeout = try timeoutValue(arguments)
+        let interval = try StoreArguments.duration(arguments, "--interval", example: "30s, 5m or 1h30m") ?? 300
+        let length = try StoreArguments.duration(arguments, "--duration", example: "30s, 5m or 1h30m") ?? 30
+        let timeout = try StoreArguments.timeout(arguments, "--timeout")
         let count: Int?
         if arguments.value("--count") != nil {
             count = try arguments.integer("--count", default: 1, range: 1...1_000_000_000)
@@ -104,23 +104,4 @@ public enum CollectCommand: Command {
     }
 
     static func stamp(_ date: Date = Date()) -> String { formatTimestamp(date) }
-
-    static func duration(_ arguments: ParsedArguments, _ option: String) throws -> TimeInterval? {
-        try arguments.value(option).map { text in
-            guard let seconds = parseDuration(text) else {
-                throw UsageError("\(option) takes a duration like 30s, 5m or 1h30m, not '\(text)'")
-            }
-            return seconds
-        }
-    }
-
-    /// --timeout: a duration, or a plain number of seconds.
-    static func timeoutValue(_ arguments: ParsedArguments) throws -> TimeInterval? {
-        guard let text = arguments.value("--timeout") else { return nil }
-        if let seconds = Double(text), seconds > 0, seconds.isFinite { return seconds }
-        guard let seconds = parseDuration(text) else {
-            throw UsageError("--timeout takes a duration like 90s or 2m, not '\(text)'")
-        }
-        return seconds
-    }
 }

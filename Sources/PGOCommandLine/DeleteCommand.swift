@@ -58,8 +58,7 @@ public enum PruneCommand: Command {
     public static func run(_ arguments: ParsedArguments, context: CommandContext) async throws {
         guard arguments.positionals.isEmpty else { throw UsageError("prune takes no arguments, only options") }
         let service = try StoreArguments.service(arguments)
-        guard let text = arguments.value("--older-than") else { throw UsageError("missing --older-than DURATION") }
-        guard let age = parseDuration(text) else { throw UsageError("--older-than takes a duration like 30d, not '\(text)'") }
+        guard let age = try StoreArguments.duration(arguments, "--older-than", example: "30d") else { throw UsageError("missing --older-than DURATION") }
         let window = Retention.window(olderThan: age, now: Date())
         let store = try StoreArguments.open(arguments, context: context)
         try await DeleteCommand.deleteWindow(store, service: service, window: window, dryRun: arguments.has("--dry-run"), context: context)

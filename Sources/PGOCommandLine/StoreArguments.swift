@@ -48,10 +48,7 @@ public enum StoreArguments {
             }
             options.addressing = parsed
         }
-        if let timeout = arguments.value("--timeout") {
-            guard let seconds = Double(timeout), seconds > 0 else { throw UsageError("--timeout must be a positive number of seconds, not '\(timeout)'") }
-            options.requestTimeout = seconds
-        }
+        if let seconds = try timeout(arguments, "--timeout") { options.requestTimeout = seconds }
         options.endpoint = arguments.value("--endpoint")
         options.region = arguments.value("--region")
         options.profile = arguments.value("--aws-profile")
@@ -61,7 +58,7 @@ public enum StoreArguments {
             var settings = "store: \(store.location), layout \(options.layout.rawValue)"
             if let s3 = store as? S3Store {
                 let c = s3.client.configuration
-                settings += ", endpoint \(c.endpoint.absoluteString), region \(c.region), \(c.addressing.rawValue)-style"
+                settings += ", endpoint \(AWSEnvironment.redactedEndpoint(c.endpoint.absoluteString)), region \(c.region), \(c.addressing.rawValue)-style"
                     + ", credentials \(c.credentials), timeout \(Int(c.requestTimeout)) s, \(c.maxAttempts) attempts"
             }
             context.writeError(settings + "\n")
@@ -76,8 +73,7 @@ public enum StoreArguments {
         let to = arguments.value("--to")
         if let since {
             guard from == nil, to == nil else { throw UsageError("give either --since or --from/--to, not both") }
-            guard let duration = parseDuration(since) else { throw UsageError("--since takes a duration like 30m, 24h or 7d, not '\(since)'") }
-            return TimeWindow.last(duration, now: now)
+            return TimeWindow.last(try duration(arguments, "--since", example: "30m, 24h or 7d")!, now: now)
         }
         guard from != nil || to != nil || !required else {
             throw UsageError("give a window: --since DURATION, or --from TIME and/or --to TIME")
@@ -88,11 +84,34 @@ public enum StoreArguments {
         return TimeWindow(from: start, to: end)
     }
 
-    /// The time an option gives, if it is given.
+    /// The time an option gives, if it is given: one a profile key can hold (1970 to 2286).
     static func time(_ arguments: ParsedArguments, _ option: String) throws -> Date? {
         try arguments.value(option).map { text in
             guard let date = parseTimestamp(text) else { throw UsageError("\(option) takes RFC 3339 or Unix milliseconds, not '\(text)'") }
+            guard TimeWindow.isKeyTime(date) else {
+                throw UsageError("\(option) takes a time from \(formatTimestamp(TimeWindow.all.from)) to \(formatTimestamp(TimeWindow.all.to)), not '\(text)'")
+            }
             return date
+        }
+    }
+
+    /// The duration an option gives, if it is given: from 1 ms to 36500d (100 years).
+    static func duration(_ arguments: ParsedArguments, _ option: String, example: String = "30s, 5m, 24h or 7d") throws -> TimeInterval? {
+        try arguments.value(option).map { text in
+            guard let seconds = parseDuration(text) else { throw UsageError("\(option) takes a duration like \(example), not '\(text)'") }
+            guard seconds <= TimeWindow.longestDuration else { throw UsageError("\(option) takes a duration up to 36500d (100 years), not '\(text)'") }
+            return seconds
+        }
+    }
+
+    /// A request limit an option gives, if it is given: seconds (or a duration like 90s or 2m),
+    /// more than 0 and at most a day.
+    static func timeout(_ arguments: ParsedArguments, _ option: String) throws -> TimeInterval? {
+        try arguments.value(option).map { text in
+            guard let seconds = Double(text).flatMap({ $0.isFinite ? $0 : nil }) ?? parseDuration(text), seconds > 0, seconds <= 86_400 else {
+                throw UsageError("\(option) takes a number of seconds (or a duration like 90s or 2m) from more than 0 to 86400 (a day), not '\(text)'")
+            }
+            return seconds
         }
     }
 

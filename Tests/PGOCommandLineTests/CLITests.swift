@@ -219,3 +219,77 @@ func pgo(
         #expect(output.stderr.contains("heap.pb.gz: sample types [alloc_space/bytes] do not match [samples/count cpu/nanoseconds]"))
     }
 }
+
+/// Extreme times, durations and timeouts are usage errors naming the flag and the range, never a
+/// trap (issue 11: `Double value cannot be converted to Int64`).
+@Suite struct ExtremeValueTests {
+    @Test(arguments: [
+        (["upload", "--at", "9223372036854775807", "profiles/small-1.pb.gz"], "--at"),
+        (["get", "--at", "9223372036854775807", "-o", "x.pb.gz"], "--at"),
+        (["delete", "--at", "9223372036854775807"], "--at"),
+        (["upload", "--at", "9999-12-31T00:00:00Z", "profiles/small-1.pb.gz"], "--at"),
+        (["upload", "--at", "1969-12-31T23:59:59Z", "profiles/small-1.pb.gz"], "--at"),
+        (["list", "--to", "9223372036854775807"], "--to"),
+        (["fetch", "--to", "9223372036854775807", "--go", "x.pgo"], "--to"),
+        (["list", "--since", "1000000000000d"], "--since"),
+        (["fetch", "--since", "1000000000000d", "--go", "x.pgo"], "--since"),
+        (["prune", "--older-than", "1000000000000d"], "--older-than"),
+        (["list", "--timeout", "inf"], "--timeout"),
+        (["list", "--timeout", "1e308"], "--timeout"),
+        (["list", "--timeout", "99999999999999999999"], "--timeout"),
+        (["collect", "--from-url", "http://127.0.0.1:1/debug/pprof/profile", "--interval", "1000000000000d"], "--interval"),
+        (["collect", "--from-url", "http://127.0.0.1:1/debug/pprof/profile", "--timeout", "inf"], "--timeout"),
+    ])
+    func isAUsageError(arguments: [String], option: String) async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (status, output) = await pgo([arguments[0], "--store", directory + "/store", "--service", "api"] + arguments.dropFirst())
+        #expect(status == 2, "\(output.stderr)")
+        #expect(output.stderr.contains(option), "\(output.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/store/api"), "nothing is written")
+    }
+
+    @Test func aTimeoutInTheSettingsFileIsChecked() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try #"{"store": "store", "service": "api", "go": "x.pgo", "timeout": 1e308}"#.write(toFile: directory + "/.pgo.json", atomically: true, encoding: .utf8)
+        let (status, output) = await pgo(["fetch"], in: directory)
+        #expect(status == 2, "\(output.stderr)")
+        #expect(output.stderr.contains("--timeout"), "\(output.stderr)")
+    }
+
+    @Test func aProfileWhoseOwnTimeIsOutsideTheKeySpaceIsNotUploaded() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // No time of its own, and a modification time before 1970: no key can hold it.
+        var profile = try Profile(serialized: try fixtureBytes("small-1.pb.gz"))
+        profile.timeNanos = 0
+        try AtomicFile.write(profile.serialized(), to: directory + "/far.pb")
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: -86_400)], ofItemAtPath: directory + "/far.pb")
+        let (status, output) = await pgo(["upload", "--store", directory + "/store", "--service", "api", "far.pb"], in: directory)
+        #expect(status == 1, "\(output.stderr)")
+        #expect(output.stderr.contains("far.pb: its time"), "\(output.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/store/api"))
+    }
+}
+
+/// `--verbose` shows the endpoint without the password of its userinfo (issue 11).
+@Suite struct EndpointSecretTests {
+    @Test func verboseRedactsEndpointUserinfo() async {
+        let environment = ["AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK", "HOME": "/nonexistent"]
+        let (status, output) = await pgo(
+            ["list", "--verbose", "--store", "s3://b/p", "--service", "api", "--endpoint", "http://u:SECRET@127.0.0.1:1", "--timeout", "1"],
+            environment: environment)
+        #expect(status == 1, "\(output.stderr)")
+        #expect(output.stderr.contains("endpoint http://u:***@127.0.0.1:1"), "\(output.stderr)")
+        #expect(!output.stderr.contains("SECRET"), "\(output.stderr)")
+    }
+
+    @Test func anInvalidPortIsOneUsageErrorNotRetries() async {
+        let environment = ["AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK", "HOME": "/nonexistent"]
+        let (status, output) = await pgo(["list", "--store", "s3://b/p", "--service", "api", "--endpoint", "http://127.0.0.1:99999"], environment: environment)
+        #expect(status == 1, "\(output.stderr)")
+        #expect(output.stderr.contains("port 99999 is out of range"), "\(output.stderr)")
+        #expect(!output.stderr.contains("attempts"), "\(output.stderr)")
+    }
+}

@@ -45,7 +45,7 @@ import ProfileStore
             (base + ["--from-url", Self.refused, "--interval", "5 minutes"], "--interval takes a duration like 30s, 5m or 1h30m"),
             (base + ["--from-url", Self.refused, "--duration", "0s"], "--duration takes a duration"),
             (base + ["--from-url", Self.refused, "--count", "0"], "--count must be a whole number"),
-            (base + ["--from-url", Self.refused, "--timeout", "soon"], "--timeout takes a duration"),
+            (base + ["--from-url", Self.refused, "--timeout", "soon"], "--timeout takes a number of seconds (or a duration like 90s or 2m)"),
             (base + ["--from-url", Self.refused, "extra"], "unexpected argument 'extra'"),
         ]
         for (arguments, message) in cases {

@@ -85,6 +85,16 @@ import Testing
         #expect(files == Self.malformed.map(\.0).sorted())
     }
 
+    /// pprof rejects a line without a function ("has a line with nil function"), and Go's PGO
+    /// then rejects what `merge --for go` wrote: so do we, at decoding (issue 11).
+    @Test func aLineWithoutAFunctionIsRejected() throws {
+        var builder = ProfileBuilder()
+        let f = builder.function("main.f")
+        builder.sample([builder.location(0x1000, [(f, 3)]), builder.location(0x2000, [(0, 7)])], [1, 10_000_000])
+        let error = #expect(throws: ProfileDecodingError.self) { try Profile(serialized: builder.profile.serialized()) }
+        #expect(error?.description.contains("location id 2 has a line with function id 0") == true, "\(String(describing: error))")
+    }
+
     @Test func oversizedRawInputIsRefusedBeforeDecoding() throws {
         let bytes = try BoundedFile.read(Fixtures.path("profiles/large.pb.gz"))
         #expect(throws: ProfileDecodingError.tooLarge(bytes: bytes.count, limit: 1000)) {

@@ -97,6 +97,27 @@ import Testing
         #expect(rescaled.period == 10_000_000)
     }
 
+    /// Values at the edges of Int64 (issue 11: `merge --rescale` trapped in the final rounding).
+    @Test func rescalingExtremeValuesNeitherTrapsNorLoses() throws {
+        let rescale = MergeOptions(rescalesToCommonPeriod: true)
+        let leaf = { (p: Profile) in p.samples.first { $0.locationIDs.count == 2 }!.values }
+        let huge = program(base: 0x400000, values: [922_337_203_685, 1], period: 10_000_000)
+        #expect(leaf(try merge([huge], options: rescale)) == [922_337_203_685, 1])
+        let negative = program(base: 0x400000, values: [-(1 << 62), 1], period: 2)
+        #expect(leaf(try merge([negative], options: rescale)) == [-(1 << 62), 1])
+        // Combined with a slower profile the scaled sum leaves 64 bits: an error naming the input, not a trap.
+        let slow = program(base: 0x400000, values: [1, 1], period: 20_000_000)
+        do {
+            let combined = try merge([huge, slow], options: rescale)
+            #expect(leaf(combined)[0] == 461_168_601_844)  // 922337203685 × 10/20 + 1, rounded once, half away from zero
+        } catch let error as MergeError {
+            #expect(error.description.contains("overflow"), "\(error)")
+        }
+        #expect(dividedRounding(.min, by: 2) == .min / 2 && dividedRounding(.max, by: 2) == .max / 2 + 1)
+        #expect(dividedRounding(5, by: 2) == 3 && dividedRounding(-5, by: 2) == -3)
+        #expect(dividedRounding(4, by: 3) == 1 && dividedRounding(-4, by: 3) == -1 && dividedRounding(-6, by: 4) == -2)
+    }
+
     @Test func emptyProfileFirstLosesNothing() throws {
         let empty = try Fixtures.load("profiles/empty.pb.gz")
         let small = try Fixtures.load("profiles/small-1.pb.gz")

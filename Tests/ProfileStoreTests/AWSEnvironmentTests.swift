@@ -72,4 +72,23 @@ import Testing
             try AWSEnvironment.resolve(environment: ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_ENDPOINT_URL": "127.0.0.1:9000"])
         }
     }
+
+    /// Endpoints that would fail on every request, or silently lose a part, are refused at once;
+    /// a password in one never appears in a message (issue 11).
+    @Test func badEndpointsAreRefusedWithTheSecretRedacted() throws {
+        for (endpoint, problem) in [
+            ("http://127.0.0.1:99999", "port 99999 is out of range (1-65535)"),
+            ("http://127.0.0.1:9000/?x=1", "an endpoint takes no query ('?x=1')"),
+            ("http://127.0.0.1:9000/#frag", "an endpoint takes no fragment ('#frag')"),
+            ("ftp://host", "expected http://HOST[:PORT] or https://HOST[:PORT]"),
+            ("http://u:SECRET@127.0.0.1:99999", "port 99999"),
+        ] {
+            let error = #expect(throws: StoreError.self) { try AWSEnvironment.endpoint(parsing: endpoint) }
+            #expect(error?.description.contains(problem) == true, "\(endpoint): \(String(describing: error))")
+            #expect(error?.description.contains("SECRET") == false)
+        }
+        #expect(try AWSEnvironment.endpoint(parsing: "http://u:SECRET@minio:9000").host == "minio")
+        #expect(AWSEnvironment.redactedEndpoint("http://u:SECRET@minio:9000") == "http://u:***@minio:9000")
+        #expect(AWSEnvironment.redactedEndpoint("http://minio:9000") == "http://minio:9000")
+    }
 }

@@ -96,4 +96,28 @@ import Testing
         }
         #expect(error?.description.contains("timed out after 1 s (after 2 attempts)") == true, "\(String(describing: error))")
     }
+
+    /// `--timeout` limits the whole request: a body trickled 16 bytes a second (4 minutes in all)
+    /// is cut at the limit, where an idle timeout would wait for all of it (issue 11).
+    @Test func theTimeoutCoversTheWholeRequest() async throws {
+        let server = try StubServer(mode: "trickle")
+        let error = await #expect(throws: S3Error.self) {
+            _ = try await server.client(timeout: 2, attempts: 1).getObject(key: "a/b.pb.gz")
+        }
+        #expect(error?.description.contains("timed out after 2 s") == true, "\(String(describing: error))")
+    }
+
+    /// Cancelling a download in flight returns at once with CancellationError, without retrying
+    /// and without waiting for the transfer (which is abandoned, never cancelled: see HTTPTransfer).
+    @Test func cancellingADownloadInFlightReturns() async throws {
+        let server = try StubServer(mode: "hang")
+        let client = server.client(timeout: 30, attempts: 4)
+        let download = Task { try await client.getObject(key: "a/b.pb.gz") }
+        // Cancel once the request has reached the server.
+        while try await server.requestCount() == 0 { await Task.yield() }
+        download.cancel()
+        let result = await download.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(try await server.requestCount() == 1, "a cancelled request is not retried")
+    }
 }

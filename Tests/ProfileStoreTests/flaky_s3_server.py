@@ -4,6 +4,7 @@ Usage: flaky_s3_server.py MODE PORTFILE   (writes its port to PORTFILE once it l
   fail:N   answer the first N requests with 503 SlowDown, then an empty ListObjectsV2 page
   hang     never answer in time (sleep 30 s)
   deny     answer every request with 403 AccessDenied (not retried)
+  trickle  answer 200 with a 4 KiB body sent 16 bytes a second (a whole-request timeout must cut it)
 GET /__count returns how many S3 requests arrived; GET /__last the Host header and path of the last one.
 """
 import http.server
@@ -58,6 +59,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.reply(503, error("SlowDown", "Please reduce your request rate."))
             else:
                 self.reply(200, EMPTY_PAGE)
+        elif MODE == "trickle":
+            body = b"x" * 4096
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for i in range(0, len(body), 16):
+                    self.wfile.write(body[i:i + 16])
+                    self.wfile.flush()
+                    time.sleep(1)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
         elif MODE == "hang":
             time.sleep(30)
             self.reply(200, EMPTY_PAGE)

@@ -36,6 +36,16 @@ public enum Upload {
     }
 
     static func prepare(_ source: String, path: String, at: Date?) throws(InputError) -> PreparedUpload {
+        let upload = try read(source, path: path, at: at)
+        guard TimeWindow.isKeyTime(upload.createdAt) else {
+            throw InputError(
+                source: source,
+                problem: "its time \(formatTimestamp(upload.createdAt)) is outside what a store holds (\(formatTimestamp(TimeWindow.all.from)) to \(formatTimestamp(TimeWindow.all.to))); give --at")
+        }
+        return upload
+    }
+
+    private static func read(_ source: String, path: String, at: Date?) throws(InputError) -> PreparedUpload {
         let bytes: [UInt8]
         do throws(InputError) { bytes = try BoundedFile.read(path) } catch { throw InputError(source: source, problem: error.problem) }
         let modified = FileInfo.modificationDate(path) ?? Date()

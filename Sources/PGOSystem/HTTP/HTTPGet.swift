@@ -5,19 +5,20 @@ import FoundationNetworking
 
 /// Plain HTTP GETs of whole bodies, for pulling profiles from a service's `net/http/pprof`.
 public enum HTTPGet {
-    /// Downloads `url` within `timeout` seconds, returning the body; throws `HTTPError` on anything
-    /// but a complete 2xx response, and `CancellationError` promptly when its task is cancelled.
-    /// The whole request, not just each read, is limited to `timeout`.
+    /// Downloads `url` within `timeout` seconds (the whole request, not each read), returning the
+    /// body; throws `HTTPError` on anything but a complete 2xx response, and `CancellationError`
+    /// promptly when its task is cancelled (the request itself is abandoned, never cancelled: see
+    /// `HTTPTransfer`).
     public static func body(of url: URL, timeout: TimeInterval) async throws -> [UInt8] {
-        try await withThrowingTaskGroup(of: [UInt8].self) { group in
-            group.addTask { try await get(url, timeout: timeout) }
-            group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(min(max(timeout, 0.001), 1e9) * 1e9))
-                throw HTTPError(url: url, status: nil, message: "no complete response within \(formatSeconds(timeout))")
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        request.httpMethod = "GET"
+        let data: Data, response: URLResponse
+        do {
+            (data, response) = try await HTTPTransfer.send(request, on: session, timeout: timeout)
+        } catch let error as URLError where error.code == .timedOut {
+            throw HTTPError(url: url, status: nil, message: "no complete response within \(formatSeconds(timeout))")
         }
+        return try complete(url, data: data, response: response)
     }
 
     private static let session: URLSession = {
@@ -28,28 +29,10 @@ public enum HTTPGet {
         return URLSession(configuration: configuration)
     }()
 
-    private static func get(_ url: URL, timeout: TimeInterval) async throws -> [UInt8] {
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        request.httpMethod = "GET"
-        let latch = CancellationLatch<URLSessionDataTask> { $0.cancel() }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
-                let task = session.dataTask(with: request) { data, response, error in
-                    continuation.resume(with: Result { try complete(url, data: data, response: response, error: error) })
-                }
-                task.resume()
-                latch.attach(task)
-            }
-        } onCancel: {
-            latch.request()
-        }
-    }
-
     /// The body of a finished request, or why it is not a complete 2xx response.
-    private static func complete(_ url: URL, data: Data?, response: URLResponse?, error: (any Error)?) throws -> [UInt8] {
-        if let error { throw (error as? URLError)?.code == .cancelled ? CancellationError() : error }
+    private static func complete(_ url: URL, data: Data, response: URLResponse) throws -> [UInt8] {
         guard let http = response as? HTTPURLResponse else { throw HTTPError(url: url, status: nil, message: "not an HTTP response") }
-        let body = [UInt8](data ?? Data())
+        let body = [UInt8](data)
         guard (200..<300).contains(http.statusCode) else {
             let text = String(decoding: body.prefix(300), as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " ")

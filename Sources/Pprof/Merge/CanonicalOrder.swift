@@ -123,10 +123,13 @@ extension ProfileMerger {
     }
 }
 
-/// Rounds half away from zero, so rescaled positive and negative values stay symmetric.
+/// Rounds half away from zero, so rescaled positive and negative values stay symmetric. Exact
+/// for every value, Int64.min and Int64.max included (`divisor` > 0): the remainder decides, so
+/// nothing is added to or negated from the value itself.
 func dividedRounding(_ value: Int64, by divisor: Int64) -> Int64 {
-    let half = divisor / 2
-    return value >= 0 ? (value + half) / divisor : -((-value + half) / divisor)
+    let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
+    guard remainder.magnitude >= (divisor.magnitude + 1) / 2 else { return quotient }
+    return value >= 0 ? quotient + 1 : quotient - 1
 }
 
 func locationPrecedes(_ a: Location, _ b: Location) -> Bool {

@@ -29,8 +29,12 @@ extension Profile {
             if location.mappingID != 0 && mappingIDs[location.mappingID] == nil {
                 throw ProfileValidationError("location id \(location.id) references mapping id \(location.mappingID), which does not exist")
             }
-            for line in location.lines where line.functionID != 0 && functionIDs[line.functionID] == nil {
-                throw ProfileValidationError("location id \(location.id) references function id \(line.functionID), which does not exist")
+            for line in location.lines {
+                // pprof: "has a line with nil function"; Go's PGO rejects such a profile too.
+                guard line.functionID != 0 else { throw ProfileValidationError("location id \(location.id) has a line with function id 0 (no function)") }
+                guard functionIDs[line.functionID] != nil else {
+                    throw ProfileValidationError("location id \(location.id) references function id \(line.functionID), which does not exist")
+                }
             }
         }
         for (index, sample) in samples.enumerated() {

@@ -44,10 +44,7 @@ public struct AWSEnvironment: Sendable {
         if let text = nonEmpty(explicitEndpoint) ?? nonEmpty(environment["AWS_ENDPOINT_URL_S3"]) ?? nonEmpty(environment["AWS_ENDPOINT_URL"])
             ?? nonEmpty(fromProfile["endpoint_url"])
         {
-            guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-                throw StoreError("invalid S3 endpoint '\(text)': expected http://HOST[:PORT] or https://HOST[:PORT]")
-            }
-            endpoint = url
+            endpoint = try Self.endpoint(parsing: text)
         }
         return AWSEnvironment(credentials: credentials, region: region, endpoint: endpoint, profileName: profileName)
     }
@@ -86,5 +83,30 @@ enum INIFile {
             sections[section, default: [:]][key] = value
         }
         return sections
+    }
+}
+
+extension AWSEnvironment {
+    /// An S3 endpoint: `http(s)://[USER[:PASSWORD]@]HOST[:PORT][/PATH]`. A port outside 1-65535, a
+    /// query or a fragment is refused (they would be dropped or fail on every request); errors
+    /// show the endpoint with its password redacted.
+    public static func endpoint(parsing text: String) throws -> URL {
+        let shown = redactedEndpoint(text)
+        func invalid(_ problem: String) -> StoreError { StoreError("invalid S3 endpoint '\(shown)': \(problem)") }
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = components.host, !host.isEmpty
+        else { throw invalid("expected http://HOST[:PORT] or https://HOST[:PORT]") }
+        if let port = components.port, !(1...65_535).contains(port) { throw invalid("port \(port) is out of range (1-65535)") }
+        guard components.query == nil else { throw invalid("an endpoint takes no query ('?\(components.query!)')") }
+        guard components.fragment == nil else { throw invalid("an endpoint takes no fragment ('#\(components.fragment!)')") }
+        guard let url = components.url else { throw invalid("not a URL") }
+        return url
+    }
+
+    /// `text` with the password of any `user:password@` part replaced by `***`, for messages.
+    public static func redactedEndpoint(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? "(an endpoint with credentials)"
     }
 }

@@ -1,5 +1,6 @@
 import BinaryFormats
 import Foundation
+import PGOSystem
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -18,7 +19,8 @@ public struct S3Configuration: Sendable {
     public var bucket: String
     public var addressing: Addressing
     public var credentials: AWSCredentials
-    /// Each attempt's limit, in seconds.
+    /// Each attempt's limit, in seconds: for the whole request, not each read, so a server that
+    /// trickles a body cannot hold a build past it.
     public var requestTimeout: TimeInterval
     /// Attempts per request, the first included. Server errors, throttling and timeouts are
     /// retried with jittered exponential backoff; other errors fail at once.
@@ -47,6 +49,8 @@ public final class S3Client: Sendable {
         self.configuration = configuration
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.timeoutIntervalForRequest = configuration.requestTimeout
+        // An attempt the caller stopped waiting for (see HTTPTransfer) still ends by itself.
+        sessionConfiguration.timeoutIntervalForResource = configuration.requestTimeout * 2
         sessionConfiguration.httpMaximumConnectionsPerHost = maxConnections
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
         sessionConfiguration.urlCache = nil
@@ -139,7 +143,9 @@ public final class S3Client: Sendable {
         let data: Data
         let urlResponse: URLResponse
         do {
-            (data, urlResponse) = try await session.data(for: request)
+            (data, urlResponse) = try await HTTPTransfer.send(request, on: session, timeout: configuration.requestTimeout)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             throw S3Error(operation: operation, resource: resourceName, status: nil, code: nil, message: describe(error), attempts: 1)
         }
@@ -182,8 +188,8 @@ public final class S3Client: Sendable {
         if let error = error as? URLError {
             switch error.code {
             case .timedOut: return "timed out after \(Int(configuration.requestTimeout)) s"
-            case .cannotConnectToHost: return "cannot connect to \(configuration.endpoint.absoluteString) (connection refused?)"
-            case .cannotFindHost: return "cannot resolve the host of \(configuration.endpoint.absoluteString)"
+            case .cannotConnectToHost: return "cannot connect to \(AWSEnvironment.redactedEndpoint(configuration.endpoint.absoluteString)) (connection refused?)"
+            case .cannotFindHost: return "cannot resolve the host of \(AWSEnvironment.redactedEndpoint(configuration.endpoint.absoluteString))"
             case .networkConnectionLost: return "connection lost"
             default: return error.localizedDescription
             }

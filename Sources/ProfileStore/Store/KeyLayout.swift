@@ -39,6 +39,10 @@ struct KeyScheme: Sendable {
 
     /// The key for an object of `kind`; pgolib's layout holds pprof only.
     func key(service: String, createdAt: Date, contentHash: String, kind: ProfileKind = .pprof) throws -> String {
+        // A time outside 13 digits would sort outside every window: `list` could never see it.
+        guard TimeWindow.isKeyTime(createdAt) else {
+            throw StoreError("the time \(formatTimestamp(createdAt)) cannot be stored: profile times run from \(formatTimestamp(TimeWindow.all.from)) to \(formatTimestamp(TimeWindow.all.to))")
+        }
         let millis = createdAt.unixMilliseconds
         switch layout {
         case .standard:

@@ -18,6 +18,19 @@ public struct TimeWindow: Hashable, Sendable {
     /// Everything, from the epoch to the end of the key space.
     public static let all = TimeWindow(from: Date(timeIntervalSince1970: 0), to: Date(timeIntervalSince1970: 9_999_999_999.999))
 
+    /// The times a key can hold: 13 digits of Unix milliseconds, 1970-01-01 to 2286-11-20.
+    public static let keyMilliseconds: ClosedRange<Int64> = 0...9_999_999_999_999
+
+    /// The longest duration a window, retention or schedule takes: 100 years (a longer one would
+    /// reach before the key space and overflow time arithmetic).
+    public static let longestDuration: TimeInterval = 36_500 * 86_400
+
+    /// Whether `date` can be a profile's time in a key.
+    public static func isKeyTime(_ date: Date) -> Bool {
+        let millis = date.timeIntervalSince1970 * 1000
+        return millis.isFinite && millis.rounded() >= Double(keyMilliseconds.lowerBound) && millis.rounded() <= Double(keyMilliseconds.upperBound)
+    }
+
     public func contains(milliseconds: Int64) -> Bool {
         milliseconds >= from.unixMilliseconds && milliseconds <= to.unixMilliseconds
     }
@@ -26,7 +39,14 @@ public struct TimeWindow: Hashable, Sendable {
 extension Date {
     /// Milliseconds since the Unix epoch, as profile keys carry them (rounded to the nearest, so
     /// that a time made from milliseconds gives the same milliseconds back).
-    public var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    /// Saturates beyond Int64's range (and is 0 for NaN) instead of trapping.
+    public var unixMilliseconds: Int64 {
+        let millis = (timeIntervalSince1970 * 1000).rounded()
+        guard millis.isFinite else { return millis.isNaN ? 0 : (millis > 0 ? .max : .min) }
+        if millis >= 9_223_372_036_854_775_807 { return .max }
+        if millis <= -9_223_372_036_854_775_808 { return .min }
+        return Int64(millis)
+    }
 
     public init(unixMilliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
@@ -75,6 +95,6 @@ public func parseDuration(_ text: String) -> TimeInterval? {
             return nil
         }
     }
-    guard number.isEmpty, sawUnit, total > 0 else { return nil }
+    guard number.isEmpty, sawUnit, total > 0, total.isFinite else { return nil }
     return total
 }
