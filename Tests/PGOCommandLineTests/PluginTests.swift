@@ -1,4 +1,5 @@
 import Foundation
+import ProfileStore
 import Pprof
 import BinaryFormats
 import PGOPipeline
@@ -34,9 +35,8 @@ import Testing
         // A local store in pgolib's flat layout would need renames; the standard layout wants SERVICE/ under the root.
         try FileManager.default.createDirectory(atPath: directory + "/store/api", withIntermediateDirectories: true)
         for (i, name) in ["small-1", "small-2"].enumerated() {
-            try FileManager.default.copyItem(
-                atPath: store + "/\(name).pb.gz",
-                toPath: directory + "/store/api/173200000\(i)000-000000000000000\(i).pb.gz")
+            let bytes = try BoundedFile.read(store + "/\(name).pb.gz")
+            try AtomicFile.write(bytes, to: directory + "/store/api/173200000\(i)000-\(hexString(SHA256.hash(bytes)).prefix(16)).pb.gz")
         }
         try """
             {"store": "store", "service": "api", "from": "0", "go": "default.pgo", "flags": ".pgo", "cache": "none"}

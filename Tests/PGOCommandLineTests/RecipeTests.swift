@@ -1,4 +1,5 @@
 import Foundation
+import ProfileStore
 import Pprof
 import BinaryFormats
 import PGOPipeline
@@ -26,9 +27,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: store + "/" + service, withIntermediateDirectories: true)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for (i, name) in ["small-1", "small-2", "small-3"].enumerated() {
-            try FileManager.default.copyItem(
-                atPath: Self.root + "/Fixtures/profiles/\(name).pb.gz",
-                toPath: store + "/\(service)/\(now - Int64(i) * 60_000)-000000000000000\(i).pb.gz")
+            let bytes = try fixtureBytes(name + ".pb.gz")
+            try AtomicFile.write(bytes, to: store + "/\(service)/\(now - Int64(i) * 60_000)-\(hexString(SHA256.hash(bytes)).prefix(16)).pb.gz")
         }
         return store
     }

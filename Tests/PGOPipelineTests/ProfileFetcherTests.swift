@@ -143,6 +143,28 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         #expect(outcome.manifest.outputs.map(\.kind) == ["llvm-sample"])
     }
 
+    /// A cache entry that went bad is dropped and downloaded again, never merged (issue 11: one
+    /// corrupt body poisoned four later fetches).
+    @Test func aCorruptCacheEntryIsDownloadedAgain() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = CountingStore(try await filledStore(root))
+        let first = try await ProfileFetcher(options: options(root), store: store, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        #expect(store.downloads == 4 && first.failure == nil)
+        let output = try BoundedFile.read(root + "/default.pgo")
+        // Damage one cache entry, keeping its size.
+        let cache = root + "/cache"
+        let entry = try #require(try FileInfo.contents(ofDirectory: cache).sorted().first)
+        var bytes = try BoundedFile.read(cache + "/" + entry)
+        bytes[bytes.count / 2] ^= 0x5a
+        try AtomicFile.write(bytes, to: cache + "/" + entry)
+        let again = try await ProfileFetcher(options: options(root), store: store, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        #expect(again.failure == nil)
+        #expect(store.downloads == 5, "the damaged entry, and only it, is downloaded again")
+        #expect(try BoundedFile.read(root + "/default.pgo") == output)
+        #expect(try BoundedFile.read(cache + "/" + entry) != bytes, "the entry is replaced by the checked download")
+    }
+
     @Test func configurationFileRejectsUnknownKeys() throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }

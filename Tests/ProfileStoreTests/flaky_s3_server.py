@@ -5,6 +5,9 @@ Usage: flaky_s3_server.py MODE PORTFILE   (writes its port to PORTFILE once it l
   hang     never answer in time (sleep 30 s)
   deny     answer every request with 403 AccessDenied (not retried)
   trickle  answer 200 with a 4 KiB body sent 16 bytes a second (a whole-request timeout must cut it)
+  corrupt  list one object (key with a hash, its size, an MD5 ETag); GET answers other bytes of that size
+  disorder list three keys out of order, every time
+  badxml:N answer the first N listings with 200 and XML that does not parse, then an empty page
 GET /__count returns how many S3 requests arrived; GET /__last the Host header and path of the last one.
 """
 import http.server
@@ -22,6 +25,15 @@ EMPTY_PAGE = (b'<?xml version="1.0" encoding="UTF-8"?>'
               b'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
               b'<Name>b</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys>'
               b'<IsTruncated>false</IsTruncated></ListBucketResult>')
+
+
+def page(objects):
+    contents = "".join("<Contents><Key>%s</Key><Size>%d</Size><ETag>%s</ETag></Contents>" % (key, size, etag.replace('"', "&quot;"))
+                       for key, size, etag in objects)
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>p/api/</Prefix>'
+            '<KeyCount>%d</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>%s</ListBucketResult>'
+            % (len(objects), contents)).encode()
 
 
 def error(code, message):
@@ -54,7 +66,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             count += 1
             last = "%s %s" % (self.headers.get("Host"), self.path)
             n = count
-        if MODE.startswith("fail:"):
+        listing = "list-type=2" in self.path
+        if MODE == "corrupt":
+            if listing:
+                self.reply(200, page([("p/api/1700000000000-0123456789abcdef.pb.gz", 8, '"0123456789abcdef0123456789abcdef"')]))
+            else:
+                self.reply(200, b"corrupt!")
+        elif MODE == "disorder":
+            self.reply(200, page([("p/api/1700000000002-0123456789abcdef.pb.gz", 8, '"x"'),
+                                  ("p/api/1700000000001-0123456789abcdef.pb.gz", 8, '"x"'),
+                                  ("p/api/1700000000003-0123456789abcdef.pb.gz", 8, '"x"')]))
+        elif MODE.startswith("badxml:"):
+            if n <= int(MODE.split(":")[1]):
+                self.reply(200, b'<?xml version="1.0"?><ListBucketResult><Contents><Key>p/a')
+            else:
+                self.reply(200, EMPTY_PAGE)
+        elif MODE.startswith("fail:"):
             if n <= int(MODE.split(":")[1]):
                 self.reply(503, error("SlowDown", "Please reduce your request rate."))
             else:

@@ -17,14 +17,19 @@ struct DownloadCache: Sendable {
         return directory + "/" + name
     }
 
+    /// The cached bytes, if they are still the object's: an entry that fails the object's check
+    /// (`StoredProfile.mismatch`) is dropped, and the object is downloaded again.
     func bytes(for object: StoredProfile, store: String) -> [UInt8]? {
-        guard let path = path(for: object, store: store), let bytes = try? BoundedFile.read(path), bytes.count == object.size else {
+        guard let path = path(for: object, store: store), let bytes = try? BoundedFile.read(path) else { return nil }
+        guard object.mismatch(bytes) == nil else {
+            AtomicFile.remove(path)
             return nil
         }
         return bytes
     }
 
-    /// Best effort: a cache that cannot be written only costs a download next time.
+    /// Best effort: a cache that cannot be written only costs a download next time. Only bytes
+    /// the store checked (its `get` refuses a mismatch) reach here.
     func store(_ bytes: [UInt8], for object: StoredProfile, store: String) {
         guard let path = path(for: object, store: store) else { return }
         try? AtomicFile.createDirectory(directory)

@@ -34,6 +34,9 @@ public enum AtomicFile {
         ok = true
     }
 
+    /// Removes a file, if it is there (best effort: for caches and scratch files).
+    public static func remove(_ path: String) { unlink(path) }
+
     /// Creates `path` and any missing parents (an existing directory is fine).
     public static func createDirectory(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

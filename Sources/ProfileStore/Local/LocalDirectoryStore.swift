@@ -88,12 +88,16 @@ public struct LocalDirectoryStore: ProfileStore {
         return listing
     }
 
+    /// The object's bytes, checked against its listed size and the hash in its key.
     public func get(_ object: StoredProfile) async throws -> [UInt8] {
+        let bytes: [UInt8]
         do {
-            return try BoundedFile.read(path(object.key))
+            bytes = try BoundedFile.read(path(object.key))
         } catch {
             throw StoreError("\(location): \(object.key): \(error.problem)")
         }
+        if let mismatch = object.mismatch(bytes) { throw StoreError("\(location): \(object.key): the file is not the profile it was saved as: \(mismatch)") }
+        return bytes
     }
 
     public func delete(_ object: StoredProfile) async throws {

@@ -83,10 +83,24 @@ public final class S3Client: Sendable {
         var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         if let startAfter, continuationToken == nil { query.append(("start-after", startAfter)) }
-        let response = try await send(operation: "LIST", key: nil, method: "GET", query: query, resourceName: resource(prefix))
-        do { return try S3XML.parseListPage(response.body) } catch {
-            throw S3Error(operation: "LIST", resource: resource(prefix), status: 200, code: nil, message: "\(error)", attempts: 1)
+        // A page that does not parse is a damaged response: retried like a 5xx.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let response = try await send(operation: "LIST", key: nil, method: "GET", query: query, resourceName: resource(prefix))
+            do { return try S3XML.parseListPage(response.body) } catch {
+                guard attempt < configuration.maxAttempts else {
+                    throw S3Error(operation: "LIST", resource: resource(prefix), status: 200, code: nil, message: "unreadable listing: \(error)", attempts: attempt)
+                }
+            }
+            try await backOff(after: attempt)
         }
+    }
+
+    /// Full jitter: a random wait up to an exponentially growing cap (0.1 s, 0.2 s, 0.4 s, ... 5 s).
+    func backOff(after attempt: Int) async throws {
+        let cap = min(5.0, 0.1 * pow(2.0, Double(attempt - 1)))
+        try await Task.sleep(nanoseconds: UInt64(Double.random(in: 0.05...1.0) * cap * 1e9))
     }
 
     // MARK: - Requests
@@ -114,9 +128,7 @@ public final class S3Client: Sendable {
                 error.attempts = attempt
                 guard error.isTransient, attempt < configuration.maxAttempts else { throw error }
             }
-            // Full jitter: a random wait up to an exponentially growing cap (0.1 s, 0.2 s, 0.4 s, ... 5 s).
-            let cap = min(5.0, 0.1 * pow(2.0, Double(attempt - 1)))
-            try await Task.sleep(nanoseconds: UInt64(Double.random(in: 0.05...1.0) * cap * 1e9))
+            try await backOff(after: attempt)
         }
     }
 

@@ -30,15 +30,46 @@ public struct S3Store: ProfileStore {
         return StoredProfile(key: key, service: service, createdAt: Date(unixMilliseconds: createdAt.unixMilliseconds), size: profile.count, etag: etag)
     }
 
+    /// S3 lists keys in ascending order, and the standard layout's listing stops at the first key
+    /// past the window: so a listing out of order is a corrupt response (a changed digit would
+    /// otherwise end the window early). It is listed again, then refused.
     public func list(service: String, window: TimeWindow) async throws -> StoreListing {
         try KeyScheme.validate(service: service)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await listOnce(service: service, window: window)
+            } catch let disorder as ListingOutOfOrder {
+                guard attempt < client.configuration.maxAttempts else {
+                    throw S3Error(
+                        operation: "LIST", resource: client.resource(scheme.listPrefix(service: service)), status: 200, code: nil,
+                        message: "the listing is out of order (\(disorder.key) after \(disorder.previous)): a corrupt response", attempts: attempt)
+                }
+                try await client.backOff(after: attempt)
+            }
+        }
+    }
+
+    private struct ListingOutOfOrder: Error {
+        var previous: String
+        var key: String
+    }
+
+    private func listOnce(service: String, window: TimeWindow) async throws -> StoreListing {
         let listPrefix = scheme.listPrefix(service: service)
         var listing = StoreListing(profiles: [])
         var token: String? = nil
         let startAfter = scheme.startAfter(service: service, from: window.from)
+        var previous = startAfter ?? ""
         pages: repeat {
             let page = try await client.listObjects(prefix: listPrefix, startAfter: startAfter, continuationToken: token)
             for object in page.objects {
+                // Byte order, as S3 sorts (UTF-8 binary).
+                guard Array(object.key.utf8).lexicographicallyPrecedes(Array(previous.utf8)) == false, object.key != previous else {
+                    throw ListingOutOfOrder(previous: previous, key: object.key)
+                }
+                previous = object.key
                 switch scheme.parse(key: object.key, service: service) {
                 case .notAProfile(let reason):
                     listing.skipped.append(SkippedEntry(key: object.key, reason: reason))
@@ -58,8 +89,16 @@ public struct S3Store: ProfileStore {
         return listing
     }
 
+    /// The object's bytes, checked against what the listing promised (`StoredProfile.mismatch`);
+    /// a body that does not match is downloaded once more, then refused naming the object.
     public func get(_ object: StoredProfile) async throws -> [UInt8] {
-        try await client.getObject(key: object.key).body
+        var problem = ""
+        for _ in 0..<2 {
+            let body = try await client.getObject(key: object.key).body
+            guard let mismatch = object.mismatch(body) else { return body }
+            problem = mismatch
+        }
+        throw StoreError("\(client.resource(object.key)): the downloaded bytes are not the object's, twice: \(problem)")
     }
 
     public func delete(_ object: StoredProfile) async throws {

@@ -22,12 +22,19 @@ enum S3XML {
         var message: String?
     }
 
+    /// A ListObjectsV2 page; one that is cut short, has another root, or lists an object without
+    /// a key or size is unreadable (a damaged response, which the client retries).
     static func parseListPage(_ data: Data) throws -> ListPage {
         let elements = try collect(data, records: "Contents")
+        guard elements.root == "ListBucketResult" else {
+            throw StoreError("unreadable XML from S3: a listing whose root is <\(elements.root)>, not <ListBucketResult>")
+        }
         var page = ListPage()
         for record in elements.records {
-            guard let key = record["Key"] else { continue }
-            page.objects.append(ListedObject(key: key, size: Int(record["Size"] ?? "") ?? 0, etag: record["ETag"]))
+            guard let key = record["Key"], let size = record["Size"].flatMap({ Int($0) }), size >= 0 else {
+                throw StoreError("unreadable XML from S3: a listed object without a key or size")
+            }
+            page.objects.append(ListedObject(key: key, size: size, etag: record["ETag"]))
         }
         page.isTruncated = elements.topLevel["IsTruncated"] == "true"
         page.nextContinuationToken = elements.topLevel["NextContinuationToken"]
@@ -40,14 +47,16 @@ enum S3XML {
     }
 
     /// Text of the root's direct children, and of the children of each `records` element.
-    private static func collect(_ data: Data, records: String?) throws -> (topLevel: [String: String], records: [[String: String]]) {
+    private static func collect(_ data: Data, records: String?) throws -> (root: String, topLevel: [String: String], records: [[String: String]]) {
         let delegate = Collector(recordName: records)
         let parser = XMLParser(data: data)
         parser.delegate = delegate
         guard parser.parse() else {
             throw StoreError("unreadable XML from S3: \(parser.parserError?.localizedDescription ?? "parse error")")
         }
-        return (delegate.topLevel, delegate.records)
+        // The parser can end quietly inside an element: a document cut short.
+        guard let root = delegate.root, delegate.path.isEmpty else { throw StoreError("unreadable XML from S3: the document is cut short") }
+        return (root, delegate.topLevel, delegate.records)
     }
 
     private final class Collector: NSObject, XMLParserDelegate {
@@ -57,10 +66,12 @@ enum S3XML {
         var topLevel: [String: String] = [:]
         var records: [[String: String]] = []
         var current: [String: String]? = nil
+        var root: String? = nil
 
         init(recordName: String?) { self.recordName = recordName }
 
         func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+            if path.isEmpty { root = root ?? name }
             path.append(name)
             text = ""
             if path.count == 2, name == recordName { current = [:] }

@@ -1,0 +1,41 @@
+import BinaryFormats
+
+extension StoredProfile {
+    /// Why `bytes` are not this object's, by what the store promised about it: the size its
+    /// listing gave, the SHA-256 prefix in a swift-pgo key (`TIME-HASH.ext`) and the ETag where
+    /// it is an MD5 (single-part S3 objects). Nil when they match. A corrupt body, a proxy that
+    /// rewrote it, or a cache entry gone bad is caught here, before anyone merges it.
+    public func mismatch(_ bytes: [UInt8]) -> String? {
+        if bytes.count != size { return "\(bytes.count) bytes, but the listing gave \(size)" }
+        if let promised = keyHash {
+            let actual = String(hexString(SHA256.hash(bytes)).prefix(16))
+            if actual != promised { return "SHA-256 begins \(actual), but the key promises \(promised)" }
+        }
+        if let promised = md5ETag {
+            let actual = hexString(MD5.hash(bytes))
+            if actual != promised { return "MD5 \(actual), but the ETag is \(promised)" }
+        }
+        return nil
+    }
+
+    /// The 16 hex digits of SHA-256 a swift-pgo key ends with, if it is one.
+    var keyHash: String? {
+        let name = key.split(separator: "/").last.map(String.init) ?? key
+        guard let kind = ProfileKind.allCases.first(where: { name.hasSuffix($0.fileExtension) }) else { return nil }
+        let parts = name.dropLast(kind.fileExtension.count).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 13, parts[0].allSatisfy(\.isNumber), parts[1].count == 16,
+              parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+        else { return nil }
+        return String(parts[1])
+    }
+
+    /// The ETag as an MD5, when it is one: 32 hex digits (multipart ETags end in `-N`; local
+    /// stores' are size and mtime).
+    var md5ETag: String? {
+        guard var etag = etag else { return nil }
+        if etag.hasPrefix("\""), etag.hasSuffix("\""), etag.count >= 2 { etag = String(etag.dropFirst().dropLast()) }
+        etag = etag.lowercased()
+        guard etag.count == 32, etag.allSatisfy(\.isHexDigit) else { return nil }
+        return etag
+    }
+}
