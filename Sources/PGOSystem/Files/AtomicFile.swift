@@ -3,11 +3,17 @@ import Pprof
 
 /// Writes files so that readers see the old content or the new content, never a mix: the data
 /// goes to a temporary file in the same directory, is flushed to disk, then renamed over the
-/// target. A failed write leaves any existing file untouched and no temporary file behind.
+/// target. A failed write leaves any existing file untouched and no temporary file behind; a
+/// process killed mid-write leaves `.NAME.tmp-XXXXXX`, which the first write to that directory
+/// from a later process removes once it is an hour old.
 public enum AtomicFile {
+    /// How old a temporary file must be before it counts as abandoned (no write takes this long).
+    public static let staleAfter: TimeInterval = 3600
+
     public static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644) throws(InputError) {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
+        sweepOnce(directory)
         var template = Array("\(directory)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw InputError(source: path, problem: systemError("cannot create a temporary file")) }
@@ -32,6 +38,42 @@ public enum AtomicFile {
         }
         guard rename(temporary, path) == 0 else { throw InputError(source: path, problem: systemError("cannot rename into place")) }
         ok = true
+    }
+
+    /// Whether `name` is one of this type's temporary files: `.NAME.tmp-XXXXXX`.
+    public static func isTemporaryName(_ name: String) -> Bool { targetName(ofTemporary: name) != nil }
+
+    /// The target a temporary file was for, or nil when `name` is not one.
+    public static func targetName(ofTemporary name: String) -> String? {
+        guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards) else { return nil }
+        let suffix = name[marker.upperBound...]
+        guard suffix.count == 6, suffix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }), marker.lowerBound > name.index(after: name.startIndex) else { return nil }
+        return String(name[name.index(after: name.startIndex)..<marker.lowerBound])
+    }
+
+    /// Removes abandoned temporary files (older than `staleAfter`) from `directory`; the paths removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: String, now: Date = Date()) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var removed: [String] = []
+        for name in names where isTemporaryName(name) {
+            let path = directory + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+                  now.timeIntervalSince1970 - Double(info.st_mtim.tv_sec) > staleAfter, unlink(path) == 0
+            else { continue }
+            removed.append(path)
+        }
+        return removed
+    }
+
+    /// Directories swept in this process: one sweep each, so that a store directory of a million
+    /// profiles is not read again on every save.
+    private static let swept = Locked<Set<String>>([])
+
+    private static func sweepOnce(_ directory: String) {
+        guard swept.withLock({ $0.insert(directory).inserted }) else { return }
+        removeStaleTemporaries(in: directory)
     }
 
     /// Removes a file, if it is there (best effort: for caches and scratch files).

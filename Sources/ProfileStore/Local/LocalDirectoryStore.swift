@@ -7,7 +7,9 @@ import Pprof
 ///
 /// Writes go to a temporary file that is flushed and renamed into place, then the directory is
 /// flushed, so a crash never leaves a partial profile and concurrent writers never see each
-/// other's half-written files.
+/// other's half-written files. A temporary file a killed writer left behind is reported by
+/// listings and removed by a later write once it is an hour old. Nothing inside the root is
+/// followed if it is a symbolic link: reads, writes and deletes stay in the store.
 public struct LocalDirectoryStore: ProfileStore {
     public let root: String
     let scheme: KeyScheme
@@ -21,11 +23,26 @@ public struct LocalDirectoryStore: ProfileStore {
 
     private func path(_ key: String) -> String { root + "/" + key }
 
+    /// `key`'s path, once no part of it below the root is a symbolic link (a link could send a
+    /// write or a delete outside the store, or copy a file that is not a profile into an output).
+    private func checkedPath(_ key: String) throws -> String {
+        var partial = root
+        for component in key.split(separator: "/") {
+            partial += "/" + component
+            var info = stat()
+            guard lstat(partial, &info) == 0 else { break }  // not there (yet): nothing to follow
+            guard (info.st_mode & S_IFMT) != S_IFLNK else {
+                throw StoreError("\(location): \(partial.dropFirst(root.count + 1)) is a symbolic link; the store does not follow links out of its directory")
+            }
+        }
+        return path(key)
+    }
+
     @discardableResult
     public func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
         try KeyScheme.validate(service: service)
         let key = try scheme.key(service: service, createdAt: createdAt, contentHash: hexString(SHA256.hash(profile)), kind: ProfileKind(detecting: profile))
-        let target = path(key)
+        let target = try checkedPath(key)
         let directory = (target as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -51,6 +68,7 @@ public struct LocalDirectoryStore: ProfileStore {
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw StoreError("\(location): no such directory")
         }
+        if !directoryKey.isEmpty { _ = try checkedPath(directoryKey) }
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             return StoreListing(profiles: [])  // the service has saved nothing yet
         }
@@ -60,22 +78,32 @@ public struct LocalDirectoryStore: ProfileStore {
             throw StoreError("\(location): cannot read directory \(directory): \(error.localizedDescription)")
         }
         var listing = StoreListing(profiles: [])
-        for name in names.sorted() where !name.hasPrefix(".") {
+        for name in names.sorted() {
             let key = directoryKey.isEmpty ? name : directoryKey + "/" + name
+            if name.hasPrefix(".") {
+                // A killed writer's temporary file (AtomicFile's `.NAME.tmp-XXXXXX`) is reported, not hidden.
+                if AtomicFile.isTemporaryName(name), directoryKey.isEmpty ? AtomicFile.targetName(ofTemporary: name)?.hasPrefix(listPrefix) == true : true {
+                    listing.skipped.append(SkippedEntry(key: key, reason: "a temporary file left by an interrupted write (removed by a later write once an hour old)"))
+                }
+                continue
+            }
             // In pgolib's flat layout, other apps' files share the directory: not ours to report.
             if !key.hasPrefix(listPrefix) { continue }
             switch scheme.parse(key: key, service: service) {
             case .notAProfile(let reason):
                 listing.skipped.append(SkippedEntry(key: key, reason: reason))
+            case .otherService:
+                continue
             case .profile(let millis):
                 guard window.contains(milliseconds: millis) else { continue }
                 var info = stat()
-                guard stat(path(key), &info) == 0 else {
+                guard lstat(path(key), &info) == 0 else {
                     listing.skipped.append(SkippedEntry(key: key, reason: "cannot stat: \(String(cString: strerror(errno)))"))
                     continue
                 }
                 guard (info.st_mode & S_IFMT) == S_IFREG else {
-                    listing.skipped.append(SkippedEntry(key: key, reason: "not a regular file"))
+                    let link = (info.st_mode & S_IFMT) == S_IFLNK
+                    listing.skipped.append(SkippedEntry(key: key, reason: link ? "a symbolic link (not followed)" : "not a regular file"))
                     continue
                 }
                 let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
@@ -92,8 +120,10 @@ public struct LocalDirectoryStore: ProfileStore {
     public func get(_ object: StoredProfile) async throws -> [UInt8] {
         let bytes: [UInt8]
         do {
-            bytes = try BoundedFile.read(path(object.key))
-        } catch {
+            bytes = try BoundedFile.read(try checkedPath(object.key))
+        } catch let error as StoreError {
+            throw error
+        } catch let error as InputError {
             throw StoreError("\(location): \(object.key): \(error.problem)")
         }
         if let mismatch = object.mismatch(bytes) { throw StoreError("\(location): \(object.key): the file is not the profile it was saved as: \(mismatch)") }
@@ -101,7 +131,7 @@ public struct LocalDirectoryStore: ProfileStore {
     }
 
     public func delete(_ object: StoredProfile) async throws {
-        guard unlink(path(object.key)) == 0 || errno == ENOENT else {
+        guard unlink(try checkedPath(object.key)) == 0 || errno == ENOENT else {
             throw StoreError("\(location): cannot delete \(object.key): \(String(cString: strerror(errno)))")
         }
     }

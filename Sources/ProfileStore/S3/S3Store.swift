@@ -73,6 +73,8 @@ public struct S3Store: ProfileStore {
                 switch scheme.parse(key: object.key, service: service) {
                 case .notAProfile(let reason):
                     listing.skipped.append(SkippedEntry(key: object.key, reason: reason))
+                case .otherService:
+                    continue
                 case .profile(let millis):
                     if window.contains(milliseconds: millis) {
                         listing.profiles.append(StoredProfile(

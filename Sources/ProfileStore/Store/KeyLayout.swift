@@ -25,10 +25,11 @@ struct KeyScheme: Sendable {
 
     /// Services become path components, so they must be one.
     static func validate(service: String) throws {
-        guard !service.isEmpty, service != ".", service != "..",
+        guard !service.isEmpty, !service.hasPrefix("."),
               !service.contains("/"), !service.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f })
         else {
-            throw StoreError("invalid service name '\(service)': it must be non-empty, without '/' or control characters, and not '.' or '..'")
+            // A leading dot would make a hidden directory or file, which listings pass over.
+            throw StoreError("invalid service name '\(service)': it must be non-empty, without '/' or control characters, and not start with '.'")
         }
     }
 
@@ -75,6 +76,9 @@ struct KeyScheme: Sendable {
     enum Parsed: Equatable {
         case profile(milliseconds: Int64)
         case notAProfile(reason: String)
+        /// A profile of another service that shares the directory (pgolib's flat layout:
+        /// `api-canary-MILLIS.pprof` beside `api-MILLIS.pprof`): not this service's, nor a problem.
+        case otherService
     }
 
     /// Reads the time out of a key that starts with `listPrefix(service:)`.
@@ -96,11 +100,21 @@ struct KeyScheme: Sendable {
             }
             return .profile(milliseconds: millis)
         case .pgolib:
-            guard name.hasSuffix(Self.extensionPgolib), let millis = Int64(name.dropLast(Self.extensionPgolib.count)), millis >= 0 else {
-                return .notAProfile(reason: "not named \(listPrefix)MILLIS\(Self.extensionPgolib) (pgolib's layout)")
-            }
-            return .profile(milliseconds: millis)
+            // Exactly APP-DIGITS.pprof.
+            let digits = name.hasSuffix(Self.extensionPgolib) ? name.dropLast(Self.extensionPgolib.count) : ""
+            if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let millis = Int64(digits) { return .profile(milliseconds: millis) }
+            if !isObjectStore, Self.isPgolibName(key) { return .otherService }
+            return .notAProfile(reason: "not named \(listPrefix)MILLIS\(Self.extensionPgolib) (pgolib's layout)")
         }
+    }
+
+    /// Whether `name` is some app's pgolib name: APP-DIGITS.pprof.
+    static func isPgolibName(_ name: String) -> Bool {
+        guard name.hasSuffix(extensionPgolib) else { return false }
+        let stem = name.dropLast(extensionPgolib.count)
+        guard let dash = stem.lastIndex(of: "-"), dash > stem.startIndex else { return false }
+        let digits = stem[stem.index(after: dash)...]
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     private func padded(_ millis: Int64) -> String {
