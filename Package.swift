@@ -90,7 +90,7 @@ let package = Package(
         ),
         // The tests' shared helpers: fixtures, temporary directories, the one subprocess helper,
         // and the peer policy (visible skips; PGO_REQUIRE_PEERS=1 makes them failures).
-        .target(name: "TestSupport", dependencies: ["PGOSystem", "Pprof"], path: "Tests/TestSupport", exclude: ["moto_setup.py"]),
+        .target(name: "TestSupport", dependencies: ["PGOSystem", "Pprof"], path: "Tests/TestSupport", exclude: ["moto_setup.py", "fault_proxy.py"]),
         .testTarget(name: "PprofTests", dependencies: ["Pprof", "PGOSystem", "TestSupport"]),
         .testTarget(name: "PGOAgentTests", dependencies: ["PGOAgent", "CPGOSampler", "LLVMProfile", "Pprof", "ProfileStore", "PGOPipeline", "PGOSystem", "BinaryFormats", "TestSupport"]),
         .testTarget(

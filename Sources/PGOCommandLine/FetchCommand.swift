@@ -19,6 +19,7 @@ public enum FetchCommand: Command {
             OptionSpec(["--manifest"], value: "FILE", help: "Write the manifest here (default: DIR/manifest.json, else OUT.manifest.json)."),
             OptionSpec(["--cache"], value: "DIR", help: "Download cache (default: $XDG_CACHE_HOME/swift-pgo or ~/.cache/swift-pgo; 'none' to disable)."),
             OptionSpec(["--strict"], help: "Fail (exit 1) on any problem instead of building without PGO."),
+            OptionSpec(["--deadline"], value: "DURATION", help: "Give up (without PGO, or failing with --strict) if the fetch is not done by then (default 10m)."),
             OptionSpec(["--config"], value: "FILE", help: "Settings file (default: .pgo.json in the current directory, if present)."),
             OptionSpec(["-j", "--jobs"], value: "N", help: "Downloads at once (default 8)."),
         ],
@@ -33,7 +34,7 @@ public enum FetchCommand: Command {
             so that swiftc 6.3.1 does not crash on branches that never ran.
 
             .pgo.json holds the same settings (store, service, since, from, to, select, go, llvm, flags,
-            binary, sourceRoot, manifest, cache, layout, endpoint, region, awsProfile, s3Addressing, timeout, strict); flags
+            binary, sourceRoot, manifest, cache, layout, endpoint, region, awsProfile, s3Addressing, timeout, deadline, strict); flags
             override it, and unknown keys are an error.
 
             \(StoreArguments.windowHelp)
@@ -66,6 +67,7 @@ public enum FetchCommand: Command {
         options.manifest = arguments.value("--manifest").map(context.resolve)
         options.strict = arguments.has("--strict")
         options.concurrency = try arguments.integer("--jobs", default: 8, range: 1...64)
+        if let deadline = try StoreArguments.duration(arguments, "--deadline", example: "90s, 10m or 1h") { options.deadline = deadline }
         switch arguments.value("--cache") {
         case "none": options.cacheDirectory = nil
         case let directory?: options.cacheDirectory = context.resolve(directory)

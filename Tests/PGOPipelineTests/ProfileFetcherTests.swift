@@ -165,6 +165,31 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         #expect(try BoundedFile.read(cache + "/" + entry) != bytes, "the entry is replaced by the checked download")
     }
 
+    /// A store that never answers cannot hold a build: past `--deadline` the fetch fails open, or
+    /// with `--strict` fails, and no output is touched (issue 11).
+    @Test func aFetchThatOverrunsItsDeadlineFailsOpenOrStrictly() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let base = try await filledStore(root)
+        try AtomicFile.write(Array("the previous build's profile".utf8), to: root + "/default.pgo")
+        for hangs in [HangingStore.Call.list, .get] {
+            var options = options(root)
+            options.deadline = 0.5
+            options.cacheDirectory = nil
+            let outcome = try await ProfileFetcher(
+                options: options, store: HangingStore(base: base, hangs: hangs), toolVersion: "t", toolchain: toolchain, diagnostics: .ignored
+            ).run()
+            #expect(outcome.failure?.contains("did not finish within 0.5s (--deadline)") == true, "\(hangs): \(String(describing: outcome.failure))")
+            #expect(outcome.flags.go.isEmpty && outcome.manifest.status == "failed")
+            #expect(try String(contentsOfFile: root + "/default.pgo", encoding: .utf8) == "the previous build's profile")
+            options.strict = true
+            let error = await #expect(throws: FetchError.self) {
+                _ = try await ProfileFetcher(options: options, store: HangingStore(base: base, hangs: hangs), toolVersion: "t", toolchain: toolchain, diagnostics: .ignored).run()
+            }
+            #expect(error?.description.contains("--deadline") == true)
+        }
+    }
+
     @Test func configurationFileRejectsUnknownKeys() throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -199,4 +224,22 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         let explicit = FetchConfiguration.filling(values: ["--store": ["/local"]], flags: [], from: file)
         #expect(explicit.values == ["--store": ["/local"], "--since": ["7d"]])
     }
+}
+
+/// A store whose `list` or `get` never answers (until cancelled).
+struct HangingStore: ProfileStore {
+    enum Call: Sendable { case list, get }
+    let base: LocalDirectoryStore
+    let hangs: Call
+    var location: String { base.location }
+    func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile { try await base.save(profile, service: service, createdAt: createdAt) }
+    func list(service: String, window: TimeWindow) async throws -> StoreListing {
+        if hangs == .list { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
+        return try await base.list(service: service, window: window)
+    }
+    func get(_ object: StoredProfile) async throws -> [UInt8] {
+        if hangs == .get { try await Task.sleep(nanoseconds: 3_600_000_000_000) }
+        return try await base.get(object)
+    }
+    func delete(_ object: StoredProfile) async throws { try await base.delete(object) }
 }

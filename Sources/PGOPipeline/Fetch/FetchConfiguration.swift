@@ -9,7 +9,7 @@ public enum FetchConfiguration {
         "store": "--store", "service": "--service", "since": "--since", "from": "--from", "to": "--to",
         "select": "--select", "go": "--go", "llvm": "--llvm", "binary": "--binary", "sourceRoot": "--source-root", "flags": "--flags", "manifest": "--manifest",
         "cache": "--cache", "layout": "--layout", "endpoint": "--endpoint", "region": "--region",
-        "awsProfile": "--aws-profile", "s3Addressing": "--s3-addressing", "timeout": "--timeout", "strict": "--strict",
+        "awsProfile": "--aws-profile", "s3Addressing": "--s3-addressing", "timeout": "--timeout", "deadline": "--deadline", "strict": "--strict",
     ]
     /// Keys whose value is a boolean flag rather than a string.
     static let booleanKeys: Set<String> = ["strict"]

@@ -27,6 +27,9 @@ public struct FetchOptions: Sendable, Equatable {
     public var githubOutput: String?
     public var strict = false
     public var concurrency = 8
+    /// How long everything before the outputs may take, in seconds (default 10 minutes): a fetch
+    /// that has not finished by then fails (open, unless strict), so a build is never held up.
+    public var deadline: TimeInterval = 600
 
     public init(store: String, service: String, window: TimeWindow, windowDescription: String) {
         self.store = store

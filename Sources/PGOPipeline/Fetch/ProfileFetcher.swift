@@ -37,43 +37,31 @@ public struct ProfileFetcher: Sendable {
     }
 
     /// Runs the fetch. Throws only in strict mode, or when outputs cannot be written at all.
+    ///
+    /// Everything up to the outputs (listing, downloads, merging, conversion) must finish within
+    /// `options.deadline`; past it the fetch fails like any other failure (open, unless strict),
+    /// and no output has been touched.
     public func run() async throws -> Outcome {
-        var manifest = FetchManifest(
+        let initial = FetchManifest(
             tool: "swift-pgo \(toolVersion)", store: store.location, service: options.service, window: options.windowDescription,
             windowFrom: formatTimestamp(options.window.from), windowTo: formatTimestamp(options.window.to),
             selection: options.selection.description, status: "ok", reason: nil, objects: [], skipped: [], sampleTotals: [],
             outputs: [], downloaded: 0, fromCache: 0)
+        var manifest = initial
         var flags = CompilerFlags()
         do {
-            let listing = try await store.list(service: options.service, window: options.window)
-            for skipped in listing.skipped { try skip("not a profile: \(skipped)", into: &manifest) }
-            guard !listing.profiles.isEmpty else {
-                throw FetchError("no profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription)")
-            }
-            let samples = listing.profiles.filter { $0.kind == .pprof }
-            let instrumented = listing.profiles.filter { $0.kind.isInstrumented }
-            // --llvm takes instrumented counts when the window has them: they are exact, where samples are not.
-            let llvmFromInstrumented = options.llvmOutput != nil && !instrumented.isEmpty
-            if llvmFromInstrumented, !samples.isEmpty {
-                diagnostics.emit(.warning("the LLVM profile uses the window's \(instrumented.count) instrumented profiles; its \(samples.count) pprof profiles are left out of it"))
-            }
-            if options.goOutput != nil || (options.llvmOutput != nil && !llvmFromInstrumented) {
-                let merged = try await mergeSamples(samples, into: &manifest)
-                if let path = options.goOutput {
-                    let output = try write(try merged.trimmedForGoPGO().serialized(), to: path, kind: "go", into: &manifest)
-                    flags.goProfile = output
+            let deadline = options.deadline
+            let produced = try await withDeadline(
+                seconds: deadline, timeout: FetchError("the fetch did not finish within \(formatSeconds(deadline)) (--deadline)")
+            ) { try await self.produce(initial) }
+            manifest = produced.manifest
+            for output in produced.outputs {
+                let path = try write(output.bytes, to: output.path, kind: output.kind.rawValue, into: &manifest)
+                switch output.kind {
+                case .go: flags.goProfile = path
+                case .llvmSample: flags.llvmSampleProfile = path
+                case .llvmInstrumented: flags.llvmInstrumentedProfile = path
                 }
-                if let path = options.llvmOutput, !llvmFromInstrumented {
-                    var conversion = ConversionReport()
-                    let bytes = try SampleProfileWorkflow.convert(
-                        merged, symbolizingAgainst: options.binary, toolchain: toolchain, report: &conversion
-                    ).checkedBytes(format: .text, toolchain: toolchain)
-                    flags.llvmSampleProfile = try write(bytes, to: path, kind: "llvm-sample", into: &manifest)
-                }
-            }
-            if let path = options.llvmOutput, llvmFromInstrumented {
-                let merged = try await mergeInstrumented(instrumented, into: &manifest)
-                flags.llvmInstrumentedProfile = try write(merged, to: path, kind: "llvm-instrumented", into: &manifest)
             }
         } catch {
             let reason = "\(error)"
@@ -89,6 +77,51 @@ public struct ProfileFetcher: Sendable {
         try writeSideFiles(manifest: manifest, flags: flags)
         writeGitHubOutputs(flags, profileCount: manifest.objects.count)
         return Outcome(manifest: manifest, flags: flags, failure: nil)
+    }
+
+    /// An output to write once everything has been fetched.
+    struct PlannedOutput: Sendable {
+        enum Kind: String, Sendable {
+            case go, llvmSample = "llvm-sample", llvmInstrumented = "llvm-instrumented"
+        }
+        var kind: Kind
+        var path: String
+        var bytes: [UInt8]
+    }
+
+    /// Lists, downloads, merges and converts: the manifest so far and the outputs' bytes.
+    private func produce(_ initial: FetchManifest) async throws -> (manifest: FetchManifest, outputs: [PlannedOutput]) {
+        var manifest = initial
+        var outputs: [PlannedOutput] = []
+        let listing = try await store.list(service: options.service, window: options.window)
+        for skipped in listing.skipped { try skip("not a profile: \(skipped)", into: &manifest) }
+        guard !listing.profiles.isEmpty else {
+            throw FetchError("no profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription)")
+        }
+        let samples = listing.profiles.filter { $0.kind == .pprof }
+        let instrumented = listing.profiles.filter { $0.kind.isInstrumented }
+        // --llvm takes instrumented counts when the window has them: they are exact, where samples are not.
+        let llvmFromInstrumented = options.llvmOutput != nil && !instrumented.isEmpty
+        if llvmFromInstrumented, !samples.isEmpty {
+            diagnostics.emit(.warning("the LLVM profile uses the window's \(instrumented.count) instrumented profiles; its \(samples.count) pprof profiles are left out of it"))
+        }
+        if options.goOutput != nil || (options.llvmOutput != nil && !llvmFromInstrumented) {
+            let merged = try await mergeSamples(samples, into: &manifest)
+            if let path = options.goOutput {
+                outputs.append(PlannedOutput(kind: .go, path: path, bytes: try merged.trimmedForGoPGO().serialized()))
+            }
+            if let path = options.llvmOutput, !llvmFromInstrumented {
+                var conversion = ConversionReport()
+                let bytes = try SampleProfileWorkflow.convert(
+                    merged, symbolizingAgainst: options.binary, toolchain: toolchain, report: &conversion
+                ).checkedBytes(format: .text, toolchain: toolchain)
+                outputs.append(PlannedOutput(kind: .llvmSample, path: path, bytes: bytes))
+            }
+        }
+        if let path = options.llvmOutput, llvmFromInstrumented {
+            outputs.append(PlannedOutput(kind: .llvmInstrumented, path: path, bytes: try await mergeInstrumented(instrumented, into: &manifest)))
+        }
+        return (manifest, outputs)
     }
 
     /// Appends the step outputs for GitHub Actions, when asked to (best effort: a CI file that
@@ -173,6 +206,7 @@ public struct ProfileFetcher: Sendable {
         guard !chosen.isEmpty else { throw FetchError("none of the \(objects.count) profiles in the window could be read") }
         var merger = ProfileMerger()
         for object in chosen {
+            try Task.checkCancellation()  // past the deadline
             let (profile, bytes) = decoded[object.key]!
             do { try merger.add(profile, source: object.key) } catch {
                 try skip("\(error)", into: &manifest)
