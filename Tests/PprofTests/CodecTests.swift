@@ -95,6 +95,25 @@ import Testing
         #expect(error?.description.contains("location id 2 has a line with function id 0") == true, "\(String(describing: error))")
     }
 
+    /// Memory is bounded by what a profile costs decoded, not its bytes (issue 11: 255 KB of gzip
+    /// inflating to 250 MiB of empty Location messages took 6.2 GB to reject).
+    @Test(arguments: [
+        ("empty locations", [UInt8]([0x22, 0x00])),  // field 4, length 0
+        ("empty strings", [UInt8]([0x32, 0x00])),  // field 6, length 0
+        ("packed location ids", [UInt8]([0x12, 0x05, 0x0a, 0x03, 0x01, 0x01, 0x01])),  // a sample with 3 packed ids
+    ])
+    func amplifyingInputsAreRefusedBeforeTheyAreDecoded(name: String, unit: [UInt8]) throws {
+        var wire: [UInt8] = []
+        for _ in 0..<(200_000 / unit.count) { wire += unit }
+        let limits = DecodingLimits(maxDecodedCost: 1 << 20)
+        let cost = try wire.withUnsafeBytes { try Profile.decodedCost(protobuf: $0) }
+        #expect(cost > 4 * wire.count, "\(name): \(cost) for \(wire.count) bytes")  // what made them dangerous
+        let error = #expect(throws: ProfileDecodingError.self) { try Profile(serialized: Gzip.compress(wire), limits: limits) }
+        #expect(error?.description.contains("MiB of memory") == true, "\(name): \(String(describing: error))")
+        // Real profiles are far inside the default limit.
+        for fixture in Fixtures.realProfiles { _ = try Fixtures.load(fixture) }
+    }
+
     @Test func oversizedRawInputIsRefusedBeforeDecoding() throws {
         let bytes = try BoundedFile.read(Fixtures.path("profiles/large.pb.gz"))
         #expect(throws: ProfileDecodingError.tooLarge(bytes: bytes.count, limit: 1000)) {

@@ -3,7 +3,13 @@ public struct DecodingLimits: Hashable, Sendable {
     /// The largest profile accepted after decompression. Real CPU profiles are far smaller;
     /// anything larger is treated as a gzip bomb.
     public var maxDecodedBytes: Int
-    public init(maxDecodedBytes: Int = 256 << 20) { self.maxDecodedBytes = maxDecodedBytes }
+    /// The most memory decoding may take (`Profile.decodedCost`): with the decompressed bytes,
+    /// one profile stays under about 600 MB whatever its contents.
+    public var maxDecodedCost: Int
+    public init(maxDecodedBytes: Int = 256 << 20, maxDecodedCost: Int = 320 << 20) {
+        self.maxDecodedBytes = maxDecodedBytes
+        self.maxDecodedCost = maxDecodedCost
+    }
     public static let `default` = DecodingLimits()
 }
 
@@ -11,6 +17,8 @@ public struct DecodingLimits: Hashable, Sendable {
 public enum ProfileDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
     case empty
     case tooLarge(bytes: Int, limit: Int)
+    /// Fits the byte limit, but would take more than the cost limit in memory once decoded.
+    case tooCostly(bytes: Int, limit: Int)
     case gzip(GzipError)
     case wire(WireFormatError)
     case invalid(ProfileValidationError)
@@ -19,6 +27,8 @@ public enum ProfileDecodingError: Error, Hashable, Sendable, CustomStringConvert
         switch self {
         case .empty: "empty input (0 bytes), not a profile"
         case .tooLarge(let bytes, let limit): "input of \(bytes) bytes exceeds the limit of \(limit) bytes"
+        case .tooCostly(let bytes, let limit):
+            "decoding it would take about \(bytes >> 20) MiB of memory, more than the limit of \(limit >> 20) MiB (a profile made to exhaust memory?)"
         case .gzip(let error): error.description
         case .wire(let error): error.description
         case .invalid(let error): error.description
@@ -38,11 +48,20 @@ extension Profile {
             let raw: [UInt8]
             do { raw = try Gzip.decompress(buffer, limit: limits.maxDecodedBytes) } catch { throw .gzip(error) }
             guard !raw.isEmpty else { throw .empty }
-            do { self = try Profile(protobuf: raw) } catch { throw .wire(error) }
+            let result = raw.withUnsafeBytes { raw in Result { () throws(ProfileDecodingError) in try Profile(boundedProtobuf: raw, limits: limits) } }
+            self = try result.get()
         } else {
-            do { self = try Profile(protobuf: buffer) } catch { throw .wire(error) }
+            self = try Profile(boundedProtobuf: buffer, limits: limits)
         }
         do { try validate() } catch { throw .invalid(error) }
+    }
+
+    /// Decodes once the decoded cost is known to fit the limit.
+    private init(boundedProtobuf buffer: UnsafeRawBufferPointer, limits: DecodingLimits) throws(ProfileDecodingError) {
+        let cost: Int
+        do { cost = try Profile.decodedCost(protobuf: buffer) } catch { throw .wire(error) }
+        guard cost <= limits.maxDecodedCost else { throw .tooCostly(bytes: cost, limit: limits.maxDecodedCost) }
+        do { self = try Profile(protobuf: buffer) } catch { throw .wire(error) }
     }
 
     public init(serialized bytes: [UInt8], limits: DecodingLimits = .default) throws(ProfileDecodingError) {
