@@ -33,9 +33,9 @@ for file in "$work"/*.pb.gz; do
     name=$(basename "$file" .pb.gz)
     kb=$(( $(stat -c %s "$file") / 1024 ))
     /usr/bin/time -f "%M %e" -o "$work/t" "$PGO" inspect "$file" >"$work/out" 2>&1 || true
-    read -r rss secs <"$work/t"
-    result=$(grep -o 'error: .*' "$work/out" | head -c 44 || true)
+    read -r rss secs < <(tail -n 1 "$work/t")
+    result=$(grep -o 'error: .*' "$work/out" | sed 's/.*: //' | head -c 44 || true)
     /usr/bin/time -f "%M %e" -o "$work/t2" "$GO" tool pprof -raw "$file" >/dev/null 2>&1 || true
-    read -r prss psecs <"$work/t2"
+    read -r prss psecs < <(tail -n 1 "$work/t2")
     printf '%-26s %10s   %-44s %10s %8s   %10s %8s\n' "$name" "$kb" "${result:-accepted}" "$((rss / 1024))" "$secs" "$((prss / 1024))" "$psecs"
 done

@@ -155,19 +155,20 @@ public struct ProfileFetcher: Sendable {
         let cache = options.cacheDirectory.map(DownloadCache.init)
         let store = self.store
         var decoded: [String: (Decoded, [UInt8])] = [:]
-        try await withThrowingTaskGroup(of: (StoredProfile, Result<(Decoded, [UInt8]), Error>, Bool).self) { group in
+        // Downloads run `concurrency` at a time; decoding runs here, one object at a time, so
+        // that what decoding takes (bounded per profile by DecodingLimits) is not multiplied by
+        // the number of downloads in flight.
+        try await withThrowingTaskGroup(of: (StoredProfile, Result<[UInt8], Error>, Bool).self) { group in
             var next = 0
             func start() {
                 let object = objects[next]
                 next += 1
                 group.addTask {
-                    if let bytes = cache?.bytes(for: object, store: store.location) {
-                        return (object, Result { (try decode(bytes), bytes) }, true)
-                    }
+                    if let bytes = cache?.bytes(for: object, store: store.location) { return (object, .success(bytes), true) }
                     do {
                         let bytes = try await store.get(object)
                         cache?.store(bytes, for: object, store: store.location)
-                        return (object, Result { (try decode(bytes), bytes) }, false)
+                        return (object, .success(bytes), false)
                     } catch {
                         return (object, .failure(error), false)
                     }
@@ -180,7 +181,7 @@ public struct ProfileFetcher: Sendable {
                 done += 1
                 bytesSoFar += object.size
                 if cached { manifest.fromCache += 1 } else { manifest.downloaded += 1 }
-                switch result {
+                switch result.flatMap({ bytes in Result { (try decode(bytes), bytes) } }) {
                 case .success(let value): decoded[object.key] = value
                 case .failure(let error): try skip("\(object.key): \(error)", into: &manifest)
                 }

@@ -16,13 +16,13 @@ extension Profile {
                 try reader.skip(field: field, wireType: wireType)
             case (2, .lengthDelimited):
                 var sample = try reader.readLengthDelimited(field: field)
-                cost += MemoryLayout<Sample>.stride + (try repeatedCost(&sample, scalars: [1, 2], messages: [3: MemoryLayout<Label>.stride]))
+                cost += MemoryLayout<Sample>.stride + (try sampleCost(&sample))
             case (3, .lengthDelimited):
                 cost += MemoryLayout<Mapping>.stride
                 try reader.skip(field: field, wireType: wireType)
             case (4, .lengthDelimited):
                 var location = try reader.readLengthDelimited(field: field)
-                cost += MemoryLayout<Location>.stride + (try repeatedCost(&location, scalars: [], messages: [4: MemoryLayout<Line>.stride]))
+                cost += MemoryLayout<Location>.stride + (try locationCost(&location))
             case (5, .lengthDelimited):
                 cost += MemoryLayout<Function>.stride
                 try reader.skip(field: field, wireType: wireType)
@@ -40,19 +40,25 @@ extension Profile {
         return cost * 2
     }
 
-    /// The cost of a message's repeated scalar fields (packed or not) and repeated sub-messages.
-    private static func repeatedCost(_ reader: inout ProtoReader, scalars: Set<UInt64>, messages: [UInt64: Int]) throws(WireFormatError) -> Int {
+    /// A sample's location ids and values (packed or not) and labels.
+    private static func sampleCost(_ reader: inout ProtoReader) throws(WireFormatError) -> Int {
         var cost = 0
         while let (field, wireType) = try reader.readTag() {
-            if scalars.contains(field), wireType == .lengthDelimited {
-                cost += 8 * (try reader.readLengthDelimited(field: field)).remainingBytes.count
-                continue
+            switch (field, wireType) {
+            case (1, .lengthDelimited), (2, .lengthDelimited): cost += 8 * (try reader.readLengthDelimited(field: field)).remainingBytes.count
+            case (1, _), (2, _): cost += 8; try reader.skip(field: field, wireType: wireType)
+            case (3, .lengthDelimited): cost += MemoryLayout<Label>.stride; try reader.skip(field: field, wireType: wireType)
+            default: try reader.skip(field: field, wireType: wireType)
             }
-            if scalars.contains(field) {
-                cost += 8
-            } else if let size = messages[field], wireType == .lengthDelimited {
-                cost += size
-            }
+        }
+        return cost
+    }
+
+    /// A location's lines.
+    private static func locationCost(_ reader: inout ProtoReader) throws(WireFormatError) -> Int {
+        var cost = 0
+        while let (field, wireType) = try reader.readTag() {
+            if field == 4, wireType == .lengthDelimited { cost += MemoryLayout<Line>.stride }
             try reader.skip(field: field, wireType: wireType)
         }
         return cost

@@ -43,8 +43,8 @@ extension Date {
     public var unixMilliseconds: Int64 {
         let millis = (timeIntervalSince1970 * 1000).rounded()
         guard millis.isFinite else { return millis.isNaN ? 0 : (millis > 0 ? .max : .min) }
-        if millis >= 9_223_372_036_854_775_807 { return .max }
-        if millis <= -9_223_372_036_854_775_808 { return .min }
+        if millis >= Double(Int64.max) { return .max }  // 2^63: one past Int64.max
+        if millis < Double(Int64.min) { return .min }
         return Int64(millis)
     }
 
