@@ -24,7 +24,7 @@ for name, (unit, size) in cases.items():
     if unit is None:
         ids = b"\x01" * 1000
         sample = b"\x0a" + bytes([0xe8, 0x07]) + ids          # field 1, length 1000
-        unit = b"\x12" + bytes([0xec, 0x07]) + sample         # field 2 (Sample), length 1004
+        unit = b"\x12" + bytes([0xeb, 0x07]) + sample         # field 2 (Sample), length 1003
     with gzip.open(f"{work}/{name}.pb.gz", "wb", compresslevel=9) as f:
         f.write(unit * (size // len(unit)))
 PY
@@ -39,3 +39,14 @@ for file in "$work"/*.pb.gz; do
     read -r prss psecs < <(tail -n 1 "$work/t2")
     printf '%-26s %10s   %-44s %10s %8s   %10s %8s\n' "$name" "$kb" "${result:-accepted}" "$((rss / 1024))" "$secs" "$((prss / 1024))" "$psecs"
 done
+# A store holding all three, fetched as a build would (issue 11: 2.9 GB before).
+mkdir -p "$work/store/api"
+i=0
+for file in "$work"/*.pb.gz; do
+    hash=$(sha256sum "$file" | cut -c1-16)
+    cp "$file" "$work/store/api/179000000000$i-$hash.pb.gz"
+    i=$((i + 1))
+done
+/usr/bin/time -f "%M %e" -o "$work/t" "$PGO" fetch --store "$work/store" --service api --from 0 --go "$work/x.pgo" --cache none >"$work/out" 2>&1 || true
+read -r rss secs < <(tail -n 1 "$work/t")
+printf '%-26s %10s   %-44s %10s %8s\n' "fetch of all three" "-" "$(grep -c 'skipping' "$work/out") skipped, $(grep -o 'building without PGO' "$work/out" | head -1)" "$((rss / 1024))" "$secs"

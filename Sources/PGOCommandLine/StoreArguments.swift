@@ -68,12 +68,11 @@ public enum StoreArguments {
 
     /// The window from --since or --from/--to; `defaultAll` when none is given, else an error.
     static func window(_ arguments: ParsedArguments, required: Bool, now: Date = Date()) throws -> TimeWindow {
-        let since = arguments.value("--since")
         let from = arguments.value("--from")
         let to = arguments.value("--to")
-        if let since {
+        if let since = try duration(arguments, "--since", example: "30m, 24h or 7d") {
             guard from == nil, to == nil else { throw UsageError("give either --since or --from/--to, not both") }
-            return TimeWindow.last(try duration(arguments, "--since", example: "30m, 24h or 7d")!, now: now)
+            return TimeWindow.last(since, now: now)
         }
         guard from != nil || to != nil || !required else {
             throw UsageError("give a window: --since DURATION, or --from TIME and/or --to TIME")

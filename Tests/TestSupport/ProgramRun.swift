@@ -34,8 +34,8 @@ public func runProgram(
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let scratch = NSTemporaryDirectory() + "pgo-test-run-" + UUID().uuidString
     let outputPath = stdout ?? scratch + ".out", errorPath = scratch + ".err"
-    FileManager.default.createFile(atPath: outputPath, contents: nil)
-    FileManager.default.createFile(atPath: errorPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
     defer {
         if stdout == nil { try? FileManager.default.removeItem(atPath: outputPath) }
         try? FileManager.default.removeItem(atPath: errorPath)
