@@ -29,7 +29,7 @@ import Pprof
     func perfCaptureToAppliedSamples(linker: String) throws {
         let perf = try Peer.perf.require()
         let swiftc = try #require(testToolchain.swiftc)
-        let symbolizer = try testToolchain.llvmSymbolizer()
+        _ = try testToolchain.llvmSymbolizer()  // the toolchain has one: the symbolization below needs it
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let flags = ["-O", "-g", "-debug-info-for-profiling", "-module-name", "W", "-parse-as-library", Self.workload]
@@ -112,7 +112,7 @@ import Pprof
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // A swiftc whose directory has no llvm-symbolizer.
-        FileManager.default.createFile(atPath: directory + "/swiftc", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: directory + "/swiftc", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
         let error = #expect(throws: ToolchainError.self) {
             try Toolchain.locate(environment: ["SWIFTC": directory + "/swiftc", "PATH": ""]).llvmSymbolizer()
         }

@@ -35,7 +35,7 @@ import Pprof
     }
 
     @Test func addressesBecomeLinkageNamesAndStartLines() throws {
-        guard let symbolizer = testToolchain.tool("llvm-symbolizer") else {
+        guard testToolchain.tool("llvm-symbolizer") != nil else {
             Issue.record("llvm-symbolizer not found next to swiftc")
             return
         }

@@ -74,7 +74,7 @@ func runCommand(_ tool: String, _ arguments: [String], in directory: String) thr
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     let log = directory + "/log-" + UUID().uuidString
-    FileManager.default.createFile(atPath: log, contents: nil)
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
     process.standardOutput = handle
     process.standardError = handle

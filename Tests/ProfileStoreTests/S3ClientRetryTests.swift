@@ -8,28 +8,12 @@ import Testing
 
 /// Retries and timeouts against a stand-in server that fails on purpose (flaky_s3_server.py).
 @Suite(.enabled(if: Peer.python.shouldRun, Peer.python.skipComment)) struct S3ClientRetryTests {
-    final class StubServer: @unchecked Sendable {
-        let process = Process()
-        let port: Int
+    final class StubServer: Sendable {
+        private let server: ScriptServer
+        var port: Int { server.port }
 
         init(mode: String) throws {
-            let script = Fixtures.inPackage("Tests/ProfileStoreTests/flaky_s3_server.py")
-            let python = try Peer.python.require()
-            let portFile = NSTemporaryDirectory() + "pgo-flaky-" + UUID().uuidString
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [script, mode, portFile]
-            try process.run()
-            defer { try? FileManager.default.removeItem(atPath: portFile) }
-            var port: Int? = nil
-            for _ in 0..<200 where port == nil {  // up to 10 s
-                port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
-                if port == nil { usleep(50_000) }
-            }
-            guard let port else {
-                kill(process.processIdentifier, SIGKILL)
-                throw StoreError("stub server did not start")
-            }
-            self.port = port
+            server = try ScriptServer(script: "Tests/ProfileStoreTests/flaky_s3_server.py", arguments: [mode])
         }
 
         func client(timeout: TimeInterval = 5, attempts: Int = 4, host: String = "127.0.0.1", addressing: S3Configuration.Addressing = .path) -> S3Client {
@@ -48,12 +32,6 @@ import Testing
         private func fetch(_ path: String) async throws -> String {
             let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/\(path)")!)
             return String(decoding: data, as: UTF8.self)
-        }
-
-        deinit {
-            // SIGKILL: a child spawned from a test thread may inherit a mask that blocks SIGTERM.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
         }
     }
 
