@@ -14,13 +14,9 @@ extension CommandContext {
         var files: [String] = []
         for argument in arguments {
             let path = resolve(argument)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }.sorted()
-                let entries = names.map { (path as NSString).appendingPathComponent($0) }.filter { entry in
-                    var isDir: ObjCBool = false
-                    return FileManager.default.fileExists(atPath: entry, isDirectory: &isDir) && !isDir.boolValue
-                }
+            if FileInfo.isDirectory(path) {
+                let names = try FileInfo.contents(ofDirectory: path).filter { !$0.hasPrefix(".") }.sorted()
+                let entries = names.map { (path as NSString).appendingPathComponent($0) }.filter { FileInfo.exists($0) && !FileInfo.isDirectory($0) }
                 if entries.isEmpty { throw CommandError("\(argument): directory holds no files") }
                 files += entries.map { argument.hasSuffix("/") ? argument + ($0 as NSString).lastPathComponent : argument + "/" + ($0 as NSString).lastPathComponent }
             } else {

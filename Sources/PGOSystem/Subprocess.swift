@@ -40,15 +40,6 @@ public struct Subprocess: Sendable {
         drained.wait()
         return Result(status: process.terminationStatus, output: [UInt8](outputData), errors: [UInt8](errorData.value))
     }
-
-    /// Runs a tool whose non-zero exit is an error carrying what it printed on standard error.
-    public func runChecked(_ executable: String, _ arguments: [String]) throws(SubprocessError) -> Result {
-        let result = try run(executable, arguments)
-        guard result.status == 0 else {
-            throw SubprocessError(description: "\(executable) \(arguments.first ?? "") failed (status \(result.status)): \(result.errorText)")
-        }
-        return result
-    }
 }
 
 /// A program that could not be run, or that failed.
