@@ -46,6 +46,9 @@ public enum ConvertCommand: Command {
         if conversion.framesWithoutStartLine > 0 || conversion.samplesWithoutLines > 0 {
             context.warn("left out \(conversion.framesWithoutStartLine) frames without a start line and \(conversion.samplesWithoutLines) samples without line information")
         }
+        if conversion.namesLeftOut > 0 {
+            context.warn("left out \(conversion.namesLeftOut) frames and call targets whose names a sample profile cannot hold (white space, as in perf's demangled C++ names)")
+        }
         context.writeError("converted \(report.mergedCount) profiles into \(output): \(profile.functions.count) functions\n")
     }
 }

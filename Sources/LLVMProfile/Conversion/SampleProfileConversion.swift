@@ -11,6 +11,10 @@ public struct ConversionReport: Equatable, Sendable {
     /// Frames whose inlined callees include code without a start line (the standard library's
     /// inlined generics, say): counted at the call site of the first such callee instead.
     public var framesFoldedIntoCallSites = 0
+    /// Frames and call targets whose names the format cannot carry (`SampleProfile.canCarry`).
+    public var namesLeftOut = 0
+    /// Calls into another binary (a shared library): not call targets the compiler can use.
+    public var callsIntoOtherBinaries = 0
 
     public init(framesWithoutStartLine: Int = 0, samplesWithoutLines: Int = 0, framesFoldedIntoCallSites: Int = 0) {
         self.framesWithoutStartLine = framesWithoutStartLine
@@ -43,14 +47,30 @@ extension SampleProfile {
             // Offsets are 16-bit in LLVM's sample profiles (llvm-profdata rejects larger ones).
             guard let function = functions[line.functionID], function.startLine > 0, line.line >= function.startLine,
                   line.line - function.startLine <= LineLocation.maximumOffset else { return nil }
-            return (profile.linkageName(of: function), LineLocation(offset: Int(line.line - function.startLine), discriminator: discriminator))
+            let name = profile.linkageName(of: function)
+            guard SampleProfile.canCarry(name) else {
+                report.namesLeftOut += 1
+                return nil
+            }
+            return (name, LineLocation(offset: Int(line.line - function.startLine), discriminator: discriminator))
+        }
+
+        /// A callee of code without lines (a thunk, a library function), if the format can name it.
+        func unprofiledCallee(_ line: Line) -> String? {
+            guard let function = functions[line.functionID] else { return nil }
+            let name = profile.linkageName(of: function)
+            guard SampleProfile.canCarry(name) else {
+                report.namesLeftOut += 1
+                return nil
+            }
+            return name
         }
 
         for sample in profile.samples where valueIndex < sample.values.count && sample.values[valueIndex] > 0 {
             let count = UInt64(sample.values[valueIndex])
-            // The physical function of the frame below (nearer the leaf), and whether it has a
-            // profile of its own (a thunk or other code without lines still names the call).
-            var callee: (name: String, profiled: Bool)? = nil
+            // The physical function of the frame below (nearer the leaf), whether it has a profile
+            // of its own (a thunk or other code without lines still names the call), and its mapping.
+            var callee: (name: String, profiled: Bool, mapping: UInt64)? = nil
             for (depth, id) in sample.locationIDs.enumerated() {
                 guard let location = locations[id], let physicalLine = location.lines.last else {
                     if depth == 0 { report.samplesWithoutLines += 1 }
@@ -70,8 +90,13 @@ extension SampleProfile {
                     // Kernel code ([kernel.kallsyms], [vdso]) is entered by interrupts and
                     // system calls, never called from the line below it.
                     let isKernel = mappings[location.mappingID].map { profile.string($0.filename).hasPrefix("[") } ?? false
-                    callee = isKernel ? nil : functions[physicalLine.functionID].map { (profile.linkageName(of: $0), false) }
+                    callee = isKernel ? nil : unprofiledCallee(physicalLine).map { ($0, false, location.mappingID) }
                     continue
+                }
+                // A call into another binary (a shared library) is no call target this build can use.
+                if let known = callee, known.mapping != 0, location.mappingID != 0, known.mapping != location.mappingID {
+                    report.callsIntoOtherBinaries += 1
+                    callee = nil
                 }
                 let folded = chain.count < frames.count
                 if folded { report.framesFoldedIntoCallSites += 1 }
@@ -84,7 +109,7 @@ extension SampleProfile {
                     calleeSamples.headSamples = saturatingSum(calleeSamples.headSamples, count)
                     self.functions[callee.name] = calleeSamples
                 }
-                callee = (physical.name, true)
+                callee = (physical.name, true, location.mappingID)
             }
         }
     }

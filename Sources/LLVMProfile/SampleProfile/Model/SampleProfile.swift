@@ -6,6 +6,13 @@
 public struct SampleProfile: Equatable, Sendable {
     public var functions: [String: FunctionSamples] = [:]
     public init() {}
+
+    /// Whether LLVM's sample profile formats can carry `name`: the text form separates call
+    /// targets by spaces and records by lines, so a name with white space or control characters
+    /// (perf's demangled C++ frames, `swift::RefCounts<…>::incrementSlow(…)`) cannot be written.
+    public static func canCarry(_ name: String) -> Bool {
+        !name.isEmpty && !name.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7f }
+    }
 }
 
 /// A line inside a function: offset from the function's start line, and discriminator.
