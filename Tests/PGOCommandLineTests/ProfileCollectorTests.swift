@@ -139,8 +139,7 @@ import Darwin
         let collector = ProfileCollector(
             store: LocalDirectoryStore(root: directory), service: "api", source: Self.source, interval: 3600, duration: 30,
             fetch: { _, _ in valid }, clock: .system)
-        let (events, continuation) = AsyncStream<CollectionEvent>.makeStream()
-        let task = Task { await collector.run(maxProfiles: nil, diagnostics: Diagnostics { if case .collection(let event) = $0 { continuation.yield(event) } }) }
+        let (events, task) = startCollecting(collector)
         for await event in events {
             if case .saved = event { break }
         }
@@ -160,8 +159,7 @@ import Darwin
                 try await Task.sleep(nanoseconds: 3_600_000_000_000)
                 return valid
             }, clock: .system)
-        let (events, continuation) = AsyncStream<CollectionEvent>.makeStream()
-        let task = Task { await collector.run(maxProfiles: nil, diagnostics: Diagnostics { if case .collection(let event) = $0 { continuation.yield(event) } }) }
+        let (events, task) = startCollecting(collector)
         for await event in events {
             if case .started = event { break }
         }
@@ -185,8 +183,7 @@ import Darwin
                 await gate.wait()  // the bytes arrive after the stop was asked for
                 return valid
             }, clock: .system)
-        let (events, continuation) = AsyncStream<CollectionEvent>.makeStream()
-        let task = Task { await collector.run(maxProfiles: nil, diagnostics: Diagnostics { if case .collection(let event) = $0 { continuation.yield(event) } }) }
+        let (events, task) = startCollecting(collector)
         for await event in events {
             if case .started = event { break }
         }
@@ -713,4 +710,11 @@ func expectEveryFileIsAValidProfile(_ directory: String, count: Int?, sourceLoca
             _ = try Profile(serialized: try BoundedFile.read(file))
         }
     }
+}
+
+/// Runs `collector` in a task of its own, its collection events on a stream.
+private func startCollecting(_ collector: ProfileCollector) -> (events: AsyncStream<CollectionEvent>, task: Task<CollectionSummary, Never>) {
+    let (events, continuation) = AsyncStream<CollectionEvent>.makeStream()
+    let task = Task { await collector.run(maxProfiles: nil, diagnostics: Diagnostics { if case .collection(let event) = $0 { continuation.yield(event) } }) }
+    return (events, task)
 }

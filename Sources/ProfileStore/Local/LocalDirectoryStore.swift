@@ -82,7 +82,8 @@ public struct LocalDirectoryStore: ProfileStore {
             let key = directoryKey.isEmpty ? name : directoryKey + "/" + name
             if name.hasPrefix(".") {
                 // A killed writer's temporary file (AtomicFile's `.NAME.tmp-XXXXXX`) is reported, not hidden.
-                if AtomicFile.isTemporaryName(name), directoryKey.isEmpty ? AtomicFile.targetName(ofTemporary: name)?.hasPrefix(listPrefix) == true : true {
+                // In pgolib's flat directory, only this service's own.
+                if let target = AtomicFile.targetName(ofTemporary: name), !directoryKey.isEmpty || target.hasPrefix(listPrefix) {
                     listing.skipped.append(SkippedEntry(key: key, reason: "a temporary file left by an interrupted write (removed by a later write once an hour old)"))
                 }
                 continue

@@ -65,8 +65,8 @@ public struct S3Store: ProfileStore {
         pages: repeat {
             let page = try await client.listObjects(prefix: listPrefix, startAfter: startAfter, continuationToken: token)
             for object in page.objects {
-                // Byte order, as S3 sorts (UTF-8 binary).
-                guard Array(object.key.utf8).lexicographicallyPrecedes(Array(previous.utf8)) == false, object.key != previous else {
+                // Strictly ascending in byte order, as S3 sorts (UTF-8 binary).
+                guard previous.utf8.lexicographicallyPrecedes(object.key.utf8) else {
                     throw ListingOutOfOrder(previous: previous, key: object.key)
                 }
                 previous = object.key

@@ -18,15 +18,11 @@ extension StoredProfile {
         return nil
     }
 
-    /// The 16 hex digits of SHA-256 a swift-pgo key ends with, if it is one.
+    /// The 16 hex digits of SHA-256 a swift-pgo key ends with, if it is one (lowercase, as keys
+    /// are written: `hexString`).
     var keyHash: String? {
-        let name = key.split(separator: "/").last.map(String.init) ?? key
-        guard let kind = ProfileKind.allCases.first(where: { name.hasSuffix($0.fileExtension) }) else { return nil }
-        let parts = name.dropLast(kind.fileExtension.count).split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 13, parts[0].allSatisfy(\.isNumber), parts[1].count == 16,
-              parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
-        else { return nil }
-        return String(parts[1])
+        let name = key.split(separator: "/").last ?? Substring(key)
+        return KeyScheme.standardName(name).map { String($0.hash).lowercased() }
     }
 
     /// The ETag as an MD5, when it is one: 32 hex digits (multipart ETags end in `-N`; local

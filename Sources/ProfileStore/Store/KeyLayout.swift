@@ -91,14 +91,10 @@ struct KeyScheme: Sendable {
             guard let kind = ProfileKind.allCases.first(where: { name.hasSuffix($0.fileExtension) }) else {
                 return .notAProfile(reason: "not named TIME-HASH.pb.gz, .profraw or .profdata (the swift-pgo layout; use --layout pgolib for pgolib's)")
             }
-            let stem = name.dropLast(kind.fileExtension.count)
-            let parts = stem.split(separator: "-", omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0].count == 13, let millis = Int64(parts[0]),
-                  parts[1].count == 16, parts[1].allSatisfy(\.isHexDigit)
-            else {
+            guard let parsed = Self.standardName(name) else {
                 return .notAProfile(reason: "not named TIME-HASH\(kind.fileExtension) with a 13-digit millisecond time and a 16-digit hash")
             }
-            return .profile(milliseconds: millis)
+            return .profile(milliseconds: parsed.milliseconds)
         case .pgolib:
             // Exactly APP-DIGITS.pprof.
             let digits = name.hasSuffix(Self.extensionPgolib) ? name.dropLast(Self.extensionPgolib.count) : ""
@@ -106,6 +102,17 @@ struct KeyScheme: Sendable {
             if !isObjectStore, Self.isPgolibName(key) { return .otherService }
             return .notAProfile(reason: "not named \(listPrefix)MILLIS\(Self.extensionPgolib) (pgolib's layout)")
         }
+    }
+
+    /// The time and content hash of a swift-pgo object name, `TTTTTTTTTTTTT-HHHHHHHHHHHHHHHH.ext`
+    /// (13 digits of milliseconds, 16 hex digits of SHA-256), or nil when it is not one.
+    static func standardName(_ name: Substring) -> (milliseconds: Int64, hash: Substring)? {
+        guard let kind = ProfileKind.allCases.first(where: { name.hasSuffix($0.fileExtension) }) else { return nil }
+        let parts = name.dropLast(kind.fileExtension.count).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 13, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }), let millis = Int64(parts[0]),
+              parts[1].count == 16, parts[1].allSatisfy(\.isHexDigit)
+        else { return nil }
+        return (millis, parts[1])
     }
 
     /// Whether `name` is some app's pgolib name: APP-DIGITS.pprof.
