@@ -8,7 +8,21 @@ public enum PGOTool {
     public static let commands: [any Command.Type] = [
         MergeCommand.self, InspectCommand.self, ConvertCommand.self, FetchCommand.self, UploadCommand.self, ListCommand.self, GetCommand.self,
         DeleteCommand.self, PruneCommand.self, CollectCommand.self, ImportCommand.self,
+        SymbolsUploadCommand.self, SymbolsListCommand.self, SymbolsPruneCommand.self,
     ]
+
+    /// The command named by the first words of `arguments` (`fetch`, `symbols upload`), and how many words that took.
+    static func command(in arguments: [String]) -> (any Command.Type, words: Int)? {
+        if arguments.count > 1, let command = commands.first(where: { $0.spec.name == arguments[0] + " " + arguments[1] }) {
+            return (command, 2)
+        }
+        return commands.first(where: { $0.spec.name == arguments[0] }).map { ($0, 1) }
+    }
+
+    /// The commands of a group (`symbols`), for `pgo symbols` and `pgo symbols --help`.
+    static func group(_ name: String) -> [any Command.Type] {
+        commands.filter { $0.spec.name.hasPrefix(name + " ") }
+    }
 
     static var overview: String {
         let width = commands.map { $0.spec.name.count }.max() ?? 0
@@ -36,7 +50,7 @@ public enum PGOTool {
         }
         switch first {
         case "-h", "--help", "help":
-            if first == "help", arguments.count > 1, let command = commands.first(where: { $0.spec.name == arguments[1] }) {
+            if first == "help", arguments.count > 1, let (command, _) = command(in: Array(arguments.dropFirst())) {
                 context.print(command.spec.helpText)
             } else {
                 context.print(overview)
@@ -48,12 +62,22 @@ public enum PGOTool {
         default:
             break
         }
-        guard let command = commands.first(where: { $0.spec.name == first }) else {
+        let members = group(first)
+        if !members.isEmpty, arguments.count == 1 || ["-h", "--help"].contains(arguments[1]) || !members.contains(where: { $0.spec.name == first + " " + arguments[1] }) {
+            let width = members.map { $0.spec.name.count }.max() ?? 0
+            let list = members.map { "  pgo " + $0.spec.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.spec.summary }
+            let known = arguments.count == 1 || ["-h", "--help"].contains(arguments[1])
+            let text = (known ? "" : "error: unknown command '\(first) \(arguments[1])'\n\n") + "Commands:\n" + list.joined(separator: "\n")
+                + "\n\nRun 'pgo \(first) COMMAND --help' for a command's options.\n"
+            if known && arguments.count > 1 { context.print(text) } else { context.writeError(text) }
+            return known && arguments.count > 1 ? 0 : 2
+        }
+        guard let (command, words) = command(in: arguments) else {
             context.writeError("error: unknown command '\(first)'\n\n" + overview)
             return 2
         }
         do {
-            let parsed = try command.spec.parse(Array(arguments.dropFirst()))
+            let parsed = try command.spec.parse(Array(arguments.dropFirst(words)))
             if parsed.wantsHelp {
                 context.print(command.spec.helpText)
                 return 0

@@ -38,6 +38,12 @@ public struct ELFFile: Sendable {
     public var segments: [Segment]
     /// Defined function-like symbols (FUNC, IFUNC, NOTYPE) by name; local symbols may repeat a name.
     public var symbols: [String: [Symbol]]
+    /// The names of the sections that hold data in the file (not SHT_NOBITS).
+    public var sectionNames: Set<String> = []
+
+    /// Whether the file carries DWARF line tables (`.debug_line` with data), without which
+    /// addresses cannot be turned into source lines: a binary built without `-g`, or stripped.
+    public var hasLineTables: Bool { sectionNames.contains(".debug_line") || sectionNames.contains(".zdebug_line") }
 
     /// An ELF description from its parts, for tests.
     public init(path: String, buildID: String?, segments: [Segment], symbols: [Symbol]) {
@@ -78,15 +84,24 @@ public struct ELFFile: Sendable {
 
         // Section headers: build ID notes and symbol tables.
         let sectionTable = try reader.u64(0x28), sectionEntrySize = UInt64(try reader.u16(0x3a)), sectionCount = try reader.u16(0x3c)
-        struct Section { var type: UInt32; var offset: UInt64; var size: UInt64; var link: UInt32; var entrySize: UInt64 }
+        struct Section { var name: UInt32; var type: UInt32; var offset: UInt64; var size: UInt64; var link: UInt32; var entrySize: UInt64 }
         var sections: [Section] = []
         if sectionCount > 0 {
             guard sectionEntrySize >= 64 else { throw ELFError(description: "\(path): section header entries of \(sectionEntrySize) bytes are too small") }
             for index in 0..<UInt64(sectionCount) {
                 let header = try reader.offset(sectionTable, plus: index, times: sectionEntrySize)
                 sections.append(Section(
-                    type: try reader.u32(header + 4), offset: try reader.u64(header + 0x18), size: try reader.u64(header + 0x20),
+                    name: try reader.u32(header), type: try reader.u32(header + 4), offset: try reader.u64(header + 0x18), size: try reader.u64(header + 0x20),
                     link: try reader.u32(header + 0x28), entrySize: try reader.u64(header + 0x38)))
+            }
+        }
+        let namesIndex = Int(try reader.u16(0x3e))
+        if namesIndex < sections.count {
+            let names = sections[namesIndex]
+            let (namesEnd, overflow) = names.offset.addingReportingOverflow(names.size)
+            for section in sections where section.type != 8 && section.size > 0 {  // not SHT_NOBITS
+                guard !overflow, UInt64(section.name) < names.size else { continue }
+                sectionNames.insert(try reader.cString(names.offset + UInt64(section.name), limit: namesEnd))
             }
         }
         var buildID: String? = nil
@@ -126,6 +141,21 @@ public struct ELFFile: Sendable {
 
     public func virtualAddresses(ofFileOffsets offsets: [UInt64]) -> [UInt64] {
         offsets.map(virtualAddress(ofFileOffset:))
+    }
+
+    /// The virtual addresses of `addresses` sampled in a process mapping (`memoryStart`,
+    /// `fileOffset`) of this binary. Through the file offset when a segment of this file holds
+    /// it; a debug-only file (`llvm-objcopy --only-keep-debug`) keeps the segments' addresses but
+    /// not their file offsets, so there the mapping is tied to the executable segment by address:
+    /// a mapping starts at its segment's first page.
+    public func virtualAddresses(of addresses: [UInt64], memoryStart: UInt64, fileOffset: UInt64, pageSize: UInt64 = 4096) -> [UInt64] {
+        let executable = segments.filter(\.isExecutable)
+        let mapsFromFile = executable.contains { $0.fileSize > 0 && $0.offset / pageSize * pageSize == fileOffset }
+        if !mapsFromFile, executable.count == 1 {
+            let base = executable[0].virtualAddress / pageSize * pageSize
+            return addresses.map { $0 &- memoryStart &+ base }
+        }
+        return virtualAddresses(ofFileOffsets: addresses.map { $0 &- memoryStart &+ fileOffset })
     }
 
     /// The executable segment that holds a virtual address, if any.

@@ -15,3 +15,11 @@ public struct UnavailableStore: ProfileStore {
     public func get(_ object: StoredProfile) async throws -> [UInt8] { throw StoreError(reason) }
     public func delete(_ object: StoredProfile) async throws { throw StoreError(reason) }
 }
+
+extension UnavailableStore: SymbolStore {
+    public func symbolFile(buildID: String, kind: SymbolFileKind) async throws -> StoredSymbolFile? { throw StoreError(reason) }
+    public func uploadSymbolFile(from path: String, buildID: String, kind: SymbolFileKind) async throws -> StoredSymbolFile { throw StoreError(reason) }
+    public func downloadSymbolFile(_ file: StoredSymbolFile, to path: String) async throws { throw StoreError(reason) }
+    public func listSymbolFiles() async throws -> [StoredSymbolFile] { throw StoreError(reason) }
+    public func deleteSymbolFile(_ file: StoredSymbolFile) async throws { throw StoreError(reason) }
+}

@@ -11,33 +11,79 @@ public enum AtomicFile {
     public static let staleAfter: TimeInterval = 3600
 
     public static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644) throws(InputError) {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        sweepOnce(directory)
-        var template = Array("\(directory)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw InputError(source: path, problem: systemError("cannot create a temporary file")) }
-        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var ok = false
-        defer {
-            if !ok { unlink(temporary) }
-        }
+        let file = try Pending(for: path)
         do {
-            defer { close(fd) }
+            try file.append(bytes)
+            try file.commit(permissions: permissions)
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+
+    /// Writes `path` from what `produce` hands its `append`, a piece at a time (a download, a
+    /// copy): memory holds one piece, never the file. When `produce` throws, nothing is left.
+    public static func write(
+        to path: String, permissions: mode_t = 0o644, _ produce: (_ append: ([UInt8]) throws -> Void) async throws -> Void
+    ) async throws {
+        let file = try Pending(for: path)
+        do {
+            try await produce { bytes in try file.append(bytes) }
+            try file.commit(permissions: permissions)
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+
+    /// A temporary file next to its target, until it is renamed over it or removed.
+    private final class Pending {
+        let target: String
+        let temporary: String
+        private var fd: Int32
+
+        init(for path: String) throws(InputError) {
+            let url = URL(fileURLWithPath: path)
+            let directory = url.deletingLastPathComponent().path
+            sweepOnce(directory)
+            var template = Array("\(directory)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard fd >= 0 else { throw InputError(source: path, problem: systemError("cannot create a temporary file")) }
+            self.fd = fd
+            self.target = path
+            self.temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+
+        func append(_ bytes: [UInt8]) throws(InputError) {
             var written = 0
             while written < bytes.count {
                 let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw InputError(source: path, problem: systemError("cannot write"))
+                    throw InputError(source: target, problem: systemError("cannot write"))
                 }
                 written += n
             }
-            guard fchmod(fd, permissions) == 0 else { throw InputError(source: path, problem: systemError("cannot set permissions")) }
-            guard fsync(fd) == 0 else { throw InputError(source: path, problem: systemError("cannot flush to disk")) }
         }
-        guard rename(temporary, path) == 0 else { throw InputError(source: path, problem: systemError("cannot rename into place")) }
-        ok = true
+
+        func commit(permissions: mode_t) throws(InputError) {
+            defer { closeFile() }
+            guard fchmod(fd, permissions) == 0 else { throw InputError(source: target, problem: systemError("cannot set permissions")) }
+            guard fsync(fd) == 0 else { throw InputError(source: target, problem: systemError("cannot flush to disk")) }
+            guard rename(temporary, target) == 0 else { throw InputError(source: target, problem: systemError("cannot rename into place")) }
+        }
+
+        func discard() {
+            closeFile()
+            unlink(temporary)
+        }
+
+        private func closeFile() {
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
+
+        deinit { closeFile() }
     }
 
     /// Whether `name` is one of this type's temporary files: `.NAME.tmp-XXXXXX`.

@@ -25,7 +25,7 @@ public struct LocalDirectoryStore: ProfileStore {
 
     /// `key`'s path, once no part of it below the root is a symbolic link (a link could send a
     /// write or a delete outside the store, or copy a file that is not a profile into an output).
-    private func checkedPath(_ key: String) throws -> String {
+    func checkedPath(_ key: String) throws -> String {
         var partial = root
         for component in key.split(separator: "/") {
             partial += "/" + component

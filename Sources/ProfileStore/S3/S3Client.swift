@@ -74,6 +74,66 @@ public final class S3Client: Sendable {
         return ([UInt8](response.body), response.headers["etag"])
     }
 
+    /// Bytes `range` of an object (for downloads in pieces); the answer must be exactly that range.
+    func getObject(key: String, range: Range<Int>) async throws -> [UInt8] {
+        let response = try await send(
+            operation: "GET", key: key, method: "GET", headers: ["range": "bytes=\(range.lowerBound)-\(range.upperBound - 1)"])
+        guard response.body.count == range.count else {
+            throw S3Error(operation: "GET", resource: resource(key), status: response.status, code: nil,
+                          message: "asked for bytes \(range.lowerBound)-\(range.upperBound - 1), got \(response.body.count) bytes", attempts: 1)
+        }
+        return [UInt8](response.body)
+    }
+
+    /// The size and time of an object, or nil when there is none.
+    func headObject(key: String) async throws -> (size: Int, lastModified: Date?)? {
+        do {
+            let response = try await send(operation: "HEAD", key: key, method: "HEAD")
+            guard let size = response.headers["content-length"].flatMap({ Int($0) }) else {
+                throw S3Error(operation: "HEAD", resource: resource(key), status: response.status, code: nil, message: "no Content-Length", attempts: 1)
+            }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+            return (size, response.headers["last-modified"].flatMap { formatter.date(from: $0) })
+        } catch let error as S3Error where error.status == 404 {
+            return nil
+        }
+    }
+
+    // MARK: - Multipart upload
+
+    /// Starts a multipart upload; returns its UploadId.
+    func createMultipartUpload(key: String) async throws -> String {
+        let response = try await send(operation: "CREATE-MULTIPART", key: key, method: "POST", query: [("uploads", "")])
+        return try S3XML.parseUploadID(response.body)
+    }
+
+    /// Uploads part `number` (from 1), signed with its own payload hash; returns its ETag.
+    func uploadPart(key: String, uploadID: String, number: Int, body: [UInt8]) async throws -> String {
+        let response = try await send(
+            operation: "UPLOAD-PART", key: key, method: "PUT", query: [("partNumber", String(number)), ("uploadId", uploadID)], body: body)
+        guard let etag = response.headers["etag"] else {
+            throw S3Error(operation: "UPLOAD-PART", resource: resource(key), status: response.status, code: nil, message: "no ETag for part \(number)", attempts: 1)
+        }
+        return etag
+    }
+
+    func completeMultipartUpload(key: String, uploadID: String, etags: [String]) async throws {
+        let response = try await send(
+            operation: "COMPLETE-MULTIPART", key: key, method: "POST", query: [("uploadId", uploadID)],
+            body: S3XML.completion(etags: etags), headers: ["content-type": "application/xml"])
+        do { try S3XML.checkCompleted(response.body) } catch {
+            throw S3Error(operation: "COMPLETE-MULTIPART", resource: resource(key), status: response.status, code: nil, message: "\(error)", attempts: 1)
+        }
+    }
+
+    /// Best effort: parts of an abandoned upload otherwise stay billed until a lifecycle rule removes them.
+    func abortMultipartUpload(key: String, uploadID: String) async {
+        _ = try? await send(operation: "ABORT-MULTIPART", key: key, method: "DELETE", query: [("uploadId", uploadID)])
+    }
+
     public func deleteObject(key: String) async throws {
         _ = try await send(operation: "DELETE", key: key, method: "DELETE")
     }

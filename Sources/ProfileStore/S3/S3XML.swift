@@ -9,6 +9,7 @@ enum S3XML {
         var key: String
         var size: Int
         var etag: String?
+        var lastModified: Date? = nil
     }
 
     struct ListPage: Equatable {
@@ -34,11 +35,48 @@ enum S3XML {
             guard let key = record["Key"], let size = record["Size"].flatMap({ Int($0) }), size >= 0 else {
                 throw StoreError("unreadable XML from S3: a listed object without a key or size")
             }
-            page.objects.append(ListedObject(key: key, size: size, etag: record["ETag"]))
+            page.objects.append(ListedObject(key: key, size: size, etag: record["ETag"], lastModified: record["LastModified"].flatMap(parseTime)))
         }
         page.isTruncated = elements.topLevel["IsTruncated"] == "true"
         page.nextContinuationToken = elements.topLevel["NextContinuationToken"]
         return page
+    }
+
+    /// S3's times: ISO 8601 with or without fractional seconds.
+    static func parseTime(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    /// The UploadId of an InitiateMultipartUploadResult.
+    static func parseUploadID(_ data: Data) throws -> String {
+        let elements = try collect(data, records: nil)
+        guard elements.root == "InitiateMultipartUploadResult", let id = elements.topLevel["UploadId"], !id.isEmpty else {
+            throw StoreError("unreadable XML from S3: no UploadId in the answer to CreateMultipartUpload (root <\(elements.root)>)")
+        }
+        return id
+    }
+
+    /// A CompleteMultipartUpload answer: S3 can send an error in a 200 response, so the root is checked.
+    static func checkCompleted(_ data: Data) throws {
+        let elements = try collect(data, records: nil)
+        guard elements.root == "CompleteMultipartUploadResult" else {
+            throw StoreError("S3 did not complete the multipart upload: \(elements.topLevel["Code"] ?? "<\(elements.root)>") \(elements.topLevel["Message"] ?? "")")
+        }
+    }
+
+    /// The body of a CompleteMultipartUpload request.
+    static func completion(etags: [String]) -> [UInt8] {
+        var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        for (index, etag) in etags.enumerated() {
+            let escaped = etag.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
+                .replacingOccurrences(of: "<", with: "&lt;")
+            xml += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(escaped)</ETag></Part>"
+        }
+        return Array((xml + "</CompleteMultipartUpload>").utf8)
     }
 
     static func parseError(_ data: Data) -> ErrorBody {

@@ -31,6 +31,9 @@ struct KeyScheme: Sendable {
             // A leading dot would make a hidden directory or file, which listings pass over.
             throw StoreError("invalid service name '\(service)': it must be non-empty, without '/' or control characters, and not start with '.'")
         }
+        guard service != SymbolKey.area else {
+            throw StoreError("invalid service name '\(service)': it is the store's area for symbol files (\(SymbolKey.area)/<build ID>/debuginfo)")
+        }
     }
 
     private var prefixPath: String { prefix.isEmpty ? "" : prefix + "/" }
