@@ -3,6 +3,7 @@ import LLVMProfile
 import PGOPipeline
 import PGOSystem
 import Pprof
+import ProfileStore
 
 /// `pgo convert`: pprof CPU profiles to an LLVM sample profile for swiftc and clang.
 public enum ConvertCommand: Command {
@@ -14,8 +15,10 @@ public enum ConvertCommand: Command {
             OptionSpec(["--to"], value: "FORMAT", help: "Output kind: llvm-sample (the default and, for now, the only one)."),
             OptionSpec(["--format"], value: "ENCODING", help: "text (the default) or extbinary (LLVM's extensible binary format: smaller, with the profile summary)."),
             OptionSpec(["-o", "--output"], value: "OUT", help: "Where to write the sample profile. Required."),
-            OptionSpec(["--binary"], value: "BIN", help: "Symbolize addresses against this binary (matched by ELF build ID) with llvm-symbolizer."),
-        ],
+            OptionSpec(["--binary"], value: "BIN", help: "A binary to symbolize its build's addresses against, matched by ELF build ID (repeatable).", repeatable: true),
+            OptionSpec(["--symbols"], value: "URL", help: "A store whose buildid/ area has the builds' symbol files (s3://BUCKET[/PREFIX] or a directory); then DEBUGINFOD_URLS is asked."),
+            OptionSpec(["--strict"], help: "Fail when a profiled executable's addresses have no symbol file."),
+        ] + SymbolsArguments.storeOptions.filter { !$0.names.contains("--store") },
         discussion: """
             The inputs are merged first (as pgo merge does). Each sample goes to its leaf line as an offset from its
             function's start line, inside the inlined callsites recorded in the profile; caller frames give call
@@ -24,6 +27,13 @@ public enum ConvertCommand: Command {
             swiftc silently ignores a malformed profile. Frames without a start line are left out and counted.
             swiftc reads both encodings with -profile-sample-use; extbinary also stores the profile summary
             (hot/cold thresholds) as llvm-profdata computes it.
+
+            Address-only profiles (the agent's, perf's via pgo import) are symbolized build by build: each profile's
+            main executable, and shared libraries whose files are found, each against its own symbol file, found by
+            build ID among the --binary files, then in the --symbols store (where 'pgo symbols upload' put it), then
+            on the debuginfod servers of DEBUGINFOD_URLS. A window that spans releases thus keeps every release's
+            samples. More than 5 % of the executables' samples left without symbols is a warning (--strict: missing
+            symbols are an error).
 
             Example:
               pgo convert -o app.prof profiles/ && swiftc -O -profile-sample-use=app.prof ...
@@ -40,9 +50,23 @@ public enum ConvertCommand: Command {
         let report = try mergeProfiles(try context.profileSources(arguments.positionals), workers: ProcessInfo.processInfo.activeProcessorCount)
         var conversion = ConversionReport()
         let toolchain = Toolchain.locate(environment: context.environment)
-        let profile = try SampleProfileWorkflow.convert(
-            report.profile, symbolizingAgainst: arguments.value("--binary").map(context.resolve), toolchain: toolchain, report: &conversion)
+        var symbolStore: (any SymbolStore)? = nil
+        if let url = arguments.value("--symbols") {
+            var storeArguments = arguments
+            storeArguments.values["--store"] = [url]
+            symbolStore = try StoreArguments.open(storeArguments, context: context)
+        }
+        let sources = SymbolSources(
+            binaries: (arguments.values["--binary"] ?? []).map(context.resolve), store: symbolStore,
+            debuginfodURLs: SymbolSources.debuginfodURLs(environment: context.environment), cacheDirectory: FetchOptions.defaultCacheDirectory(environment: context.environment))
+        let (profile, symbols) = try await SampleProfileWorkflow.convert(
+            report.profile, profiled: report.mainBinaries, sources: sources, toolchain: toolchain, strict: arguments.has("--strict"),
+            diagnostics: context.diagnostics(), report: &conversion)
         try context.writeBinary(try profile.checkedBytes(format: format, toolchain: toolchain), to: output)
+        for build in symbols.builds where build.symbols != nil || build.problem != nil {
+            let origin = build.symbols.map { "symbols from \($0.source) \($0.location)" } ?? "no symbols: \(build.problem ?? "")"
+            context.writeError("build \(build.buildID ?? build.files.first ?? "?")\(build.profiled ? "" : " (library)"): \(build.samples) samples, \(build.unsymbolizedSamples) without lines; \(origin)\n")
+        }
         if conversion.framesWithoutStartLine > 0 || conversion.samplesWithoutLines > 0 {
             context.warn("left out \(conversion.framesWithoutStartLine) frames without a start line and \(conversion.samplesWithoutLines) samples without line information")
         }

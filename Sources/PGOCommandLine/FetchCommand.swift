@@ -13,7 +13,7 @@ public enum FetchCommand: Command {
             StoreArguments.selectOption,
             OptionSpec(["--go"], value: "FILE", help: "Write the merged profile for 'go build -pgo' here (e.g. default.pgo)."),
             OptionSpec(["--llvm"], value: "FILE", help: "Write an LLVM profile for swiftc and clang here: a sample profile (-profile-sample-use) from pprof objects, or a merged .profdata (-profile-use) when the window holds .profraw/.profdata objects."),
-            OptionSpec(["--binary"], value: "BIN", help: "With --llvm: symbolize address-only profiles against this binary (by ELF build ID)."),
+            OptionSpec(["--binary"], value: "BIN", help: "With --llvm: a binary to symbolize its builds' profiles against, matched by ELF build ID (repeatable). Other builds' symbols come from the store's buildid/ area, then DEBUGINFOD_URLS.", repeatable: true),
             OptionSpec(["--source-root"], value: "DIR", help: "The build's source root (default: the current directory): instrumented profiles recorded from sources elsewhere are reported."),
             OptionSpec(["--flags"], value: "DIR", help: "Write compiler flags here: swiftpm-toolset.json, swiftc-args.txt, go.flags, clang.flags, pgo.env."),
             OptionSpec(["--manifest"], value: "FILE", help: "Write the manifest here (default: DIR/manifest.json, else OUT.manifest.json)."),
@@ -61,7 +61,8 @@ public enum FetchCommand: Command {
         options.goOutput = arguments.value("--go").map(context.resolve)
         options.llvmOutput = arguments.value("--llvm").map(context.resolve)
         options.flagsDirectory = arguments.value("--flags").map(context.resolve)
-        options.binary = arguments.value("--binary").map(context.resolve)
+        options.binaries = (arguments.values["--binary"] ?? []).map(context.resolve)
+        options.debuginfodURLs = SymbolSources.debuginfodURLs(environment: context.environment)
         options.sourceRoot = context.resolve(arguments.value("--source-root") ?? ".")
         options.githubOutput = context.environment["GITHUB_OUTPUT"]
         options.manifest = arguments.value("--manifest").map(context.resolve)
@@ -74,7 +75,7 @@ public enum FetchCommand: Command {
         case nil: options.cacheDirectory = FetchOptions.defaultCacheDirectory(environment: context.environment)
         }
 
-        let store: any ProfileStore
+        let store: any ProfileStore & SymbolStore
         do { store = try StoreArguments.open(arguments, context: context) } catch let error as UsageError { throw error } catch {
             // A store that cannot even be opened (no credentials, bad URL) fails open too.
             guard !options.strict else { throw error }
@@ -82,7 +83,7 @@ public enum FetchCommand: Command {
         }
         let progress = ProgressLine(context: context)
         let fetcher = ProfileFetcher(
-            options: options, store: store, toolVersion: PGOTool.version, toolchain: Toolchain.locate(environment: context.environment),
+            options: options, store: store, symbolStore: store, toolVersion: PGOTool.version, toolchain: Toolchain.locate(environment: context.environment),
             diagnostics: context.diagnostics(progress: progress))
         let outcome = try await fetcher.run()
         progress.finish()

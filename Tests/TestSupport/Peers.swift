@@ -68,5 +68,10 @@ public struct Peer: Sendable {
 
 extension Peer {
     /// Any python3 (the stand-in servers need only the standard library).
+    /// elfutils' debuginfod server, which serves symbol files by build ID.
+    public static let debuginfod = Peer(name: "debuginfod", executable: "debuginfod", variable: "PGO_DEBUGINFOD", install: "install Debian's debuginfod") { server in
+        (try? runProgram(server, ["--version"]))?.status == 0
+    }
+
     public static let python = Peer(name: "python3", executable: "python", variable: "PGO_PYTHON", install: "install python3")
 }

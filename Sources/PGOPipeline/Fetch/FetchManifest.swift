@@ -38,6 +38,8 @@ public struct FetchManifest: Codable, Sendable, Equatable {
     public var outputs: [Output]
     public var downloaded: Int
     public var fromCache: Int
+    /// For a sample profile: each build in the window, its samples, and where its symbols came from.
+    public var builds: [SampleProfileWorkflow.SymbolizationReport.Build]? = nil
 
     public func json() -> [UInt8] {
         let encoder = JSONEncoder()

@@ -13,8 +13,11 @@ public struct FetchOptions: Sendable, Equatable {
     /// Where to write an LLVM profile for swiftc and clang: a sample profile from pprof objects, or
     /// a merged `.profdata` when the window holds instrumented ones.
     public var llvmOutput: String?
-    /// The binary to symbolize address-only profiles against (for the LLVM profile).
-    public var binary: String?
+    /// Binaries to symbolize address-only profiles against (for the LLVM profile), matched to
+    /// the window's builds by build ID; the others' symbols come from the store and debuginfod.
+    public var binaries: [String] = []
+    /// debuginfod servers to ask for symbol files the store does not have (`DEBUGINFOD_URLS`).
+    public var debuginfodURLs: [URL] = []
     /// Where to write compiler flags.
     public var flagsDirectory: String?
     /// Where to write the manifest (default: the flags directory's manifest.json, else next to the output).

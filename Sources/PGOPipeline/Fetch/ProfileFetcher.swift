@@ -15,15 +15,21 @@ import ProfileStore
 public struct ProfileFetcher: Sendable {
     public var options: FetchOptions
     public var store: any ProfileStore
+    /// Where symbol files of the window's builds are looked for (the store's `buildid/` area); nil: nowhere.
+    public var symbolStore: (any SymbolStore)?
     public var toolVersion: String
     /// The toolchain whose llvm-symbolizer and llvm-profdata the LLVM profile needs.
     public var toolchain: Toolchain
     /// Progress and warnings.
     public var diagnostics: Diagnostics
 
-    public init(options: FetchOptions, store: any ProfileStore, toolVersion: String, toolchain: Toolchain, diagnostics: Diagnostics) {
+    public init(
+        options: FetchOptions, store: any ProfileStore, symbolStore: (any SymbolStore)?, toolVersion: String, toolchain: Toolchain,
+        diagnostics: Diagnostics
+    ) {
         self.options = options
         self.store = store
+        self.symbolStore = symbolStore
         self.toolVersion = toolVersion
         self.toolchain = toolchain
         self.diagnostics = diagnostics
@@ -106,15 +112,19 @@ public struct ProfileFetcher: Sendable {
             diagnostics.emit(.warning("the LLVM profile uses the window's \(instrumented.count) instrumented profiles; its \(samples.count) pprof profiles are left out of it"))
         }
         if options.goOutput != nil || (options.llvmOutput != nil && !llvmFromInstrumented) {
-            let merged = try await mergeSamples(samples, into: &manifest)
+            let (merged, mainBinaries) = try await mergeSamples(samples, into: &manifest)
             if let path = options.goOutput {
                 outputs.append(PlannedOutput(kind: .go, path: path, bytes: try merged.trimmedForGoPGO().serialized()))
             }
             if let path = options.llvmOutput, !llvmFromInstrumented {
                 var conversion = ConversionReport()
-                let bytes = try SampleProfileWorkflow.convert(
-                    merged, symbolizingAgainst: options.binary, toolchain: toolchain, report: &conversion
-                ).checkedBytes(format: .text, toolchain: toolchain)
+                let sources = SymbolSources(
+                    binaries: options.binaries, store: symbolStore, debuginfodURLs: options.debuginfodURLs, cacheDirectory: options.cacheDirectory)
+                let (profile, symbols) = try await SampleProfileWorkflow.convert(
+                    merged, profiled: mainBinaries, sources: sources, toolchain: toolchain, strict: options.strict, diagnostics: diagnostics,
+                    report: &conversion)
+                manifest.builds = symbols.builds
+                let bytes = try profile.checkedBytes(format: .text, toolchain: toolchain)
                 outputs.append(PlannedOutput(kind: .llvmSample, path: path, bytes: bytes))
             }
         }
@@ -198,7 +208,7 @@ public struct ProfileFetcher: Sendable {
     }
 
     /// Downloads the pprof objects and merges the chosen ones.
-    private func mergeSamples(_ objects: [StoredProfile], into manifest: inout FetchManifest) async throws -> Profile {
+    private func mergeSamples(_ objects: [StoredProfile], into manifest: inout FetchManifest) async throws -> (Profile, mainBinaries: Set<BinaryIdentity>) {
         guard !objects.isEmpty else {
             throw FetchError("no pprof profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription) (only instrumented ones)")
         }
@@ -217,7 +227,7 @@ public struct ProfileFetcher: Sendable {
         }
         let merged = merger.finish()
         manifest.sampleTotals = zip(merged.sampleTypeNames(), merged.sampleTotals()).map { .init(type: $0, total: $1) }
-        return merged
+        return (merged, merger.mainBinaries)
     }
 
     /// Downloads the instrumented objects and merges the chosen ones with the toolchain's

@@ -20,6 +20,8 @@ public struct MergeReport: Sendable {
     public var skipped: [InputError]
     /// Inputs merged.
     public var mergedCount: Int
+    /// The inputs' main binaries (see `ProfileMerger.mainBinaries`).
+    public var mainBinaries: Set<BinaryIdentity>
 }
 
 /// Merging failed. Every bad input is listed, not just the first.
@@ -72,7 +74,7 @@ public func mergeProfiles(
         }
     }
     guard fatal.isEmpty else { throw MergeInputsError(problems: fatal) }
-    return MergeReport(profile: merger.finish(), skipped: skipInvalid ? unreadable : [], mergedCount: merger.inputCount)
+    return MergeReport(profile: merger.finish(), skipped: skipInvalid ? unreadable : [], mergedCount: merger.inputCount, mainBinaries: merger.mainBinaries)
 }
 
 private struct WorkerResult: Sendable {

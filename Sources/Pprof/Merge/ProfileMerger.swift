@@ -11,6 +11,9 @@ public struct ProfileMerger: Sendable {
     public let options: MergeOptions
     /// How many profiles went in, directly or through absorbed mergers.
     public private(set) var inputCount = 0
+    /// The main binary (first mapping) of every input that had one: the executables profiled,
+    /// which merging alone would lose (merged mappings are in canonical order).
+    public private(set) var mainBinaries: Set<BinaryIdentity> = []
 
     var strings = StringInterner()
 
@@ -66,6 +69,7 @@ public struct ProfileMerger: Sendable {
             docURL: str(profile.docURL))
         inputCount += 1
         guard !profile.samples.isEmpty else { return }
+        if let main = profile.mainBinary { mainBinaries.insert(main) }
 
         let scale = try valueScale(period: profile.period, source: source)
 
@@ -133,6 +137,7 @@ public struct ProfileMerger: Sendable {
             comments: other.comments.map(str), dropFrames: str(other.dropFrames), keepFrames: str(other.keepFrames),
             defaultSampleType: str(other.defaultSampleType), docURL: str(other.docURL))
         inputCount += other.inputCount
+        mainBinaries.formUnion(other.mainBinaries)
 
         let functionMap = other.functionKeys.map { f in
             intern(FunctionKey(name: str(f.name), systemName: str(f.systemName), filename: str(f.filename), startLine: f.startLine))
