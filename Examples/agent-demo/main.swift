@@ -23,6 +23,7 @@ let spec = CommandSpec(
         OptionSpec(["--seed"], value: "SEED", help: "The workload's seed (default 42)."),
         OptionSpec(["--frequency"], value: "HZ", help: "Samples per second of CPU time (default 100)."),
         OptionSpec(["--mode"], value: "MODE", help: "cpu (default) or instrumented (for a -profile-generate build)."),
+        OptionSpec(["--no-symbols"], help: "Do not upload this executable's symbol file to the store's buildid/ area (the agent does by default)."),
         OptionSpec(["--no-agent"], help: "Run the workload without the agent (the baseline of the overhead benchmark)."),
     ],
     discussion: """
@@ -83,7 +84,8 @@ do {
             store: try StoreArguments.open(arguments, context: context), service: try StoreArguments.service(arguments),
             interval: .milliseconds(Int(try seconds(arguments, "--interval", default: 2) * 1000)),
             duration: .milliseconds(Int(try seconds(arguments, "--duration", default: 1) * 1000)),
-            frequency: try arguments.integer("--frequency", default: 100, range: 1...1000), mode: mode)
+            frequency: try arguments.integer("--frequency", default: 100, range: 1...1000), mode: mode,
+            symbols: arguments.has("--no-symbols") ? .none : .upload)
     } else {
         profiler = nil
     }

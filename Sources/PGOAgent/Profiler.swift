@@ -13,6 +13,16 @@ import ProfileStore
 /// kept (up to `maximumPending`) and offered again at the next interval. `run()` returns when
 /// its task is cancelled, so it fits swift-service-lifecycle without depending on it.
 public final class Profiler: Sendable {
+    /// Whether the agent puts this executable's symbol file into the store.
+    public enum Symbols: Sendable, Equatable {
+        /// Upload `/proc/self/exe` to the store's `buildid/` area when it is not there yet
+        /// (once per process, beside profiling), so builds without this binary can symbolize
+        /// its profiles. A stripped executable is reported once on `errors`.
+        case upload
+        /// Do not: symbols come from the release step (`pgo symbols upload`) or debuginfod.
+        case none
+    }
+
     public enum Mode: Sendable, Equatable {
         /// In-process CPU sampling (SIGPROF), pprof profiles.
         case cpu
@@ -29,6 +39,7 @@ public final class Profiler: Sendable {
     public let mode: Mode
     /// How many unsaved profiles are kept while the store fails; older ones are given up.
     public let maximumPending: Int
+    public let symbols: Symbols
     /// Every round or save that failed; the profiler carries on.
     public let errors: AsyncStream<CollectionError>
     private let continuation: AsyncStream<CollectionError>.Continuation
@@ -36,8 +47,9 @@ public final class Profiler: Sendable {
 
     public init(
         store: any ProfileStore, service: String, interval: Duration, duration: Duration, frequency: Int = 100,
-        mode: Mode = .cpu, maximumPending: Int = 8, clock: WallClock = .system
+        mode: Mode = .cpu, maximumPending: Int = 8, symbols: Symbols = .upload, clock: WallClock = .system
     ) {
+        self.symbols = symbols
         self.store = store
         self.service = service
         self.duration = duration
@@ -51,8 +63,22 @@ public final class Profiler: Sendable {
 
     deinit { continuation.finish() }
 
-    /// Profiles until the calling task is cancelled.
+    /// Profiles until the calling task is cancelled (and, with `symbols: .upload`, publishes the
+    /// executable's symbol file beside it).
     public func run() async {
+        let continuation = self.continuation
+        await withTaskGroup(of: Void.self) { group in
+            if symbols == .upload, let symbolStore = store as? any SymbolStore, FileInfo.exists("/proc/self/exe") {
+                // The running image itself, even if its file has since been replaced by a deploy.
+                let publisher = SymbolPublisher(store: symbolStore, executable: "/proc/self/exe", retryInterval: Self.seconds(interval), clock: clock)
+                group.addTask { await publisher.run { continuation.yield($0) } }
+            }
+            group.addTask { await self.profile() }
+            await group.waitForAll()
+        }
+    }
+
+    private func profile() async {
         let continuation = self.continuation
         let diagnostics = Diagnostics { diagnostic in
             if case .collection(.failed(let error)) = diagnostic { continuation.yield(error) }

@@ -70,6 +70,49 @@ final class FlakyStore: ProfileStore, Sendable {
     func delete(_ object: StoredProfile) async throws {}
 }
 
+/// A profile and symbol store whose first `failures` symbol lookups fail and whose uploads wait
+/// until released; it records what was uploaded.
+final class SymbolRecordingStore: ProfileStore, SymbolStore, Sendable {
+    let location = "symbols://test"
+    private let state = Locked<(failures: Int, lookups: Int, released: Bool, uploads: [String], size: Int, saved: Int)>((0, 0, false, [], 0, 0))
+
+    init(failures: Int) { state.withLock { $0.failures = failures } }
+
+    var savedCount: Int { state.withLock { $0.saved } }
+    var uploads: [String] { state.withLock { $0.uploads } }
+    var uploadedSize: Int { state.withLock { $0.size } }
+    var lookups: Int { state.withLock { $0.lookups } }
+    func releaseUploads() { state.withLock { $0.released = true } }
+
+    func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
+        let count = state.withLock { $0.saved += 1; return $0.saved }
+        return StoredProfile(key: "\(service)/\(count)", service: service, createdAt: createdAt, size: profile.count)
+    }
+    func list(service: String, window: TimeWindow) async throws -> StoreListing { StoreListing(profiles: []) }
+    func get(_ object: StoredProfile) async throws -> [UInt8] { throw StoreError("not kept") }
+    func delete(_ object: StoredProfile) async throws {}
+
+    func symbolFile(buildID: String, kind: SymbolFileKind) async throws -> StoredSymbolFile? {
+        try state.withLock { state throws(StoreError) in
+            state.lookups += 1
+            if state.failures > 0 {
+                state.failures -= 1
+                throw StoreError("injected failure")
+            }
+        }
+        return nil
+    }
+    func uploadSymbolFile(from path: String, buildID: String, kind: SymbolFileKind) async throws -> StoredSymbolFile {
+        while !state.withLock({ $0.released }) { try await Task.sleep(for: .milliseconds(20)) }
+        let size = try ChunkedFile(path: path).size
+        state.withLock { $0.uploads.append(buildID); $0.size = size }
+        return StoredSymbolFile(buildID: buildID, kind: kind, key: "buildid/\(buildID)/\(kind.rawValue)", size: size, modified: Date())
+    }
+    func downloadSymbolFile(_ file: StoredSymbolFile, to path: String) async throws { throw StoreError("not kept") }
+    func listSymbolFiles() async throws -> [StoredSymbolFile] { [] }
+    func deleteSymbolFile(_ file: StoredSymbolFile) async throws {}
+}
+
 /// Waits (polling) until `condition` holds or a generous bound passes; the bound only keeps a
 /// broken build from hanging, it is not what the test asserts.
 func eventually(_ condition: () -> Bool) async {

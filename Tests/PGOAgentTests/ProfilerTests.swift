@@ -62,6 +62,39 @@ extension AgentTests {
         #expect(store.savedCount == 0)
     }
 
+    /// The agent publishes this executable's symbols beside profiling: a symbol upload that hangs
+    /// holds up no profile, and one that fails is reported and tried again at the next interval.
+    @Test func symbolsAreUploadedOnceBesideProfilingAndRetried() async throws {
+        let store = SymbolRecordingStore(failures: 2)
+        let profiler = Profiler(store: store, service: "api", interval: .milliseconds(200), duration: .milliseconds(50))
+        let errors = ErrorLog(profiler)
+        let task = Task { await profiler.run() }
+        // Profiles are saved while the upload is held up.
+        await eventually { store.savedCount >= 2 }
+        #expect(store.savedCount >= 2)
+        #expect(store.uploads.isEmpty)
+        store.releaseUploads()
+        await eventually { store.uploads.count == 1 }
+        task.cancel()
+        await task.value
+        let buildID = try #require(try ELFBuildID.read("/proc/self/exe"))
+        #expect(store.uploads == [buildID], "once, by this executable's build ID")
+        #expect(store.uploadedSize == (try ChunkedFile(path: "/proc/self/exe").size), "the whole executable")
+        let symbolErrors = errors.all.filter { $0.stage == .symbols }
+        #expect(symbolErrors.count == 2, "\(errors.all)")
+        #expect(symbolErrors.allSatisfy { $0.description.contains("cannot upload symbols") && $0.message.contains("injected failure") })
+
+        // Once per process: another profiler of this process does not upload again.
+        let second = Profiler(store: store, service: "api", interval: .milliseconds(100), duration: .milliseconds(20))
+        let secondTask = Task { await second.run() }
+        let before = store.savedCount
+        await eventually { store.savedCount >= before + 1 }
+        secondTask.cancel()
+        await secondTask.value
+        #expect(store.uploads.count == 1)
+        #expect(store.lookups == 3, "two failed lookups and the one that led to the upload")
+    }
+
     @Test func intervalIsRaisedToTheDuration() {
         let profiler = Profiler(store: FlakyStore(failures: 0), service: "api", interval: .seconds(1), duration: .seconds(5))
         #expect(profiler.interval == .seconds(5))

@@ -40,11 +40,29 @@ import Testing
         // Starts at 0, 1, 2, ... s; the one under way when the run ends is not saved.
         #expect(profiles.count >= 3 && profiles.count <= Int(wall.rounded(.up)), "\(wall) s: \(list.output.stdout)")
 
-        let fetch = await pgo(["fetch"] + store + ["--since", "1h", "--llvm", "demo.prof", "--binary", demo, "--strict", "--cache", "none"], in: directory)
+        // The agent put its own symbols in the store, so the fetch needs no binary.
+        let buildID = try #require(try ELFBuildID.read(demo))
+        let symbolFile = directory + "/store/buildid/\(buildID)/debuginfo"
+        #expect(try ChunkedFile(path: symbolFile).size == (try ChunkedFile(path: demo).size))
+        let fetch = await pgo(["fetch"] + store + ["--since", "1h", "--llvm", "demo.prof", "--manifest", "demo.json", "--strict", "--cache", "none"], in: directory)
         #expect(fetch.status == 0, "\(fetch.output.stderr)")
         let text = try String(contentsOfFile: directory + "/demo.prof", encoding: .utf8)
         // The workload's interpreter and lexer, by their linkage names, symbolized against the binary.
         #expect(text.contains("12WorkloadCore7MachineC"), "\(text.prefix(2000))")
         #expect(text.contains("12WorkloadCore5LexerV"), "\(text.prefix(2000))")
+        let manifest = try String(contentsOfFile: directory + "/demo.json", encoding: .utf8)
+        #expect(manifest.contains("\"source\" : \"store\"") && manifest.contains(buildID), "\(manifest)")
+
+        // --no-symbols leaves the area alone; a stripped executable is told once what to do instead.
+        let quiet = try runProgram(demo, ["--store", directory + "/quiet", "--service", "demo", "--interval", "500ms", "--duration", "200ms", "--seconds", "1", "--no-symbols"])
+        #expect(quiet.status == 0, "\(quiet.combined)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/quiet/buildid"))
+        let objcopy = try #require(testToolchain.tool("llvm-objcopy"))
+        #expect(try runProgram(objcopy, ["--strip-debug", demo, directory + "/stripped-demo"]).status == 0)
+        let stripped = try runProgram(directory + "/stripped-demo", ["--store", directory + "/stripped", "--service", "demo", "--interval", "300ms", "--duration", "100ms", "--seconds", "2"])
+        #expect(stripped.status == 0, "\(stripped.combined)")
+        #expect(stripped.combined.components(separatedBy: "cannot upload symbols").count == 2, "exactly one error: \(stripped.combined)")
+        #expect(stripped.combined.contains("pgo symbols upload"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/stripped/demo").count >= 2, "profiling went on")
     }
 }

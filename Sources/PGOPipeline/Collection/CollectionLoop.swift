@@ -154,6 +154,8 @@ public struct CollectionError: Error, Sendable, CustomStringConvertible {
         case save
         /// A kept profile was given up to bound memory while the store was failing.
         case discard
+        /// Uploading the executable's symbol file (the agent).
+        case symbols
     }
     public var stage: Stage
     /// When it happened.
@@ -171,6 +173,7 @@ public struct CollectionError: Error, Sendable, CustomStringConvertible {
         case .fetch: "cannot fetch profile: \(message)"
         case .validate: "not saving: \(message)"
         case .save: "cannot save profile: \(message)"
+        case .symbols: "cannot upload symbols: \(message)"
         case .capture, .instrumentation, .discard: "\(stage.rawValue): \(message)"
         }
     }
