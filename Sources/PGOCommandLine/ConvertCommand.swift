@@ -63,7 +63,7 @@ public enum ConvertCommand: Command {
             report.profile, profiled: report.mainBinaries, sources: sources, toolchain: toolchain, strict: arguments.has("--strict"),
             diagnostics: context.diagnostics(), report: &conversion)
         try context.writeBinary(try profile.checkedBytes(format: format, toolchain: toolchain), to: output)
-        for build in symbols.builds where build.symbols != nil || build.problem != nil {
+        for build in symbols.builds where build.symbols != nil || (build.profiled && build.problem != nil) {
             let origin = build.symbols.map { "symbols from \($0.source) \($0.location)" } ?? "no symbols: \(build.problem ?? "")"
             context.writeError("build \(build.buildID ?? build.files.first ?? "?")\(build.profiled ? "" : " (library)"): \(build.samples) samples, \(build.unsymbolizedSamples) without lines; \(origin)\n")
         }

@@ -37,6 +37,34 @@ import LLVMProfile
         #expect(!FileManager.default.fileExists(atPath: directory + "/out.pprof"))
     }
 
+    /// A real capture of a program that spends its time in swift_retain/swift_release, with perf's
+    /// default demangling: libswiftCore's C++ frames arrive with spaces in their names. The
+    /// conversion leaves those names out, counts them, and still writes a profile swiftc reads.
+    @Test(.enabled(if: Peer.perf.shouldRun, Peer.perf.skipComment))
+    func perfCaptureWithDemangledRuntimeFramesConverts() async throws {
+        let perf = try Peer.perf.require()
+        let swiftc = try #require(testToolchain.swiftc)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try run(swiftc, ["-O", "-g", "-module-name", "RR", "-parse-as-library", fixtures + "/perf/retain-release.swift", "-o", directory + "/rr"]) == 0)
+        #expect(try run(perf, ["record", "-q", "-e", "cpu-clock", "-g", "-o", directory + "/perf.data", directory + "/rr", "200000"]) == 0)
+        #expect(try run(perf, ["script", "-i", directory + "/perf.data"], stdout: directory + "/rr.perf") == 0)
+        let script = try String(contentsOfFile: directory + "/rr.perf", encoding: .utf8)
+        #expect(script.contains("swift::RefCounts<"), "perf names the runtime's C++ frames demangled")
+
+        let imported = await pgo(["import", "--perf-script", "rr.perf", "--binary", "rr", "-o", "rr.pprof"], in: directory)
+        #expect(imported.status == 0, "\(imported.output.stderr)")
+        let converted = await pgo(["convert", "--binary", "rr", "-o", "rr.prof", "rr.pprof"], in: directory)
+        #expect(converted.status == 0, "\(converted.output.stderr)")
+        let leftOut = try #require(converted.output.stderr.split(separator: "\n").first { $0.contains("whose names a sample profile cannot hold") })
+        #expect((Int(leftOut.split(separator: " ")[3]) ?? 0) > 0, "\(leftOut)")
+        let text = try String(contentsOfFile: directory + "/rr.prof", encoding: .utf8)
+        #expect(text.contains("$s2RR5churnyS2iF"), "\(text.prefix(1000))")
+        #expect(!text.contains("swift::"))
+        let profdata = try #require(testToolchain.tool("llvm-profdata"))
+        #expect(try run(profdata, ["show", "--sample", directory + "/rr.prof"]) == 0)
+    }
+
     @Test(.enabled(if: Peer.perf.shouldRun, Peer.perf.skipComment))
     func perfCaptureImportsConvertsAndRejectsOtherBinaries() async throws {
         let perf = try Peer.perf.require()

@@ -75,7 +75,8 @@ struct SymbolResolver: Sendable {
     func resolve(_ binary: Symbolization.Binary, givenBinaries: [BinaryIdentity: String]) async -> (ResolvedSymbolFile?, problem: String?) {
         if let path = givenBinaries[binary.identity] { return (try? resolved(path, source: "binary", location: path), nil) }
         guard let buildID = binary.identity.buildID else {
-            return (nil, "no build ID in the profile, so no symbol file can be looked up (give it with --binary)")
+            // A shared library without a build ID cannot be checked against a file: left as it is.
+            return (nil, binary.isProfiled ? "no build ID in the profile, so no symbol file can be looked up (give it with --binary)" : nil)
         }
         if !binary.isProfiled, let file = binary.files.first(where: { (try? ELFBuildID.read($0)) == buildID }) {
             return (try? resolved(file, source: "local", location: file), nil)
