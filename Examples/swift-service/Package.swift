@@ -3,6 +3,16 @@ import PackageDescription
 
 let package = Package(
     name: "Service",
-    dependencies: [.package(path: "../..")],  // swift-pgo; from a registry or Git URL in a real service
-    targets: [.executableTarget(name: "Service")]
+    dependencies: [
+        // swift-pgo: the agent that profiles this service in production.
+        .package(url: "https://github.com/swift-pgo/swift-pgo.git", branch: "main"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "Service",
+            dependencies: [
+                .product(name: "PGOAgent", package: "swift-pgo"),
+                .product(name: "ProfileStore", package: "swift-pgo"),
+            ])
+    ]
 )

@@ -1,3 +1,4 @@
+import BinaryFormats
 import Foundation
 import PGOPipeline
 import PGOSystem
@@ -21,20 +22,27 @@ struct SymbolPublisher: Sendable {
     private static let done = Locked<Set<String>>([])
 
     /// Publishes, retrying until it is done or the task is cancelled; failures go to `report`.
+    /// A stripped executable whose symbols the release step already uploaded is fine: the store
+    /// is asked first.
     func run(report: @Sendable (CollectionError) -> Void) async {
         let buildID: String
-        do { buildID = try SymbolUpload.check(executable) } catch {
-            guard Self.done.withLock({ $0.insert(executable).inserted }) else { return }
-            report(CollectionError(stage: .symbols, at: clock.now(), message: """
-                \(error). This process's profiles cannot be symbolized from it: upload the unstripped binary from the \
-                release build with 'pgo symbols upload --store URL BINARY', or pass symbols: .none
-                """))
+        do {
+            guard let id = try ELFBuildID.read(executable) else { throw SymbolUpload.noBuildID(executable) }
+            buildID = id
+        } catch {
+            reportUnfit(error, report: report)
             return
         }
         while !Task.isCancelled {
             if Self.done.withLock({ $0.contains(buildID) }) { return }
             do {
-                _ = try await SymbolUpload.upload(executable, content: .wholeBinary, to: store)
+                if try await store.symbolFile(buildID: buildID, kind: .debuginfo) == nil {
+                    do { _ = try SymbolUpload.check(executable) } catch {
+                        reportUnfit(error, report: report)
+                        return
+                    }
+                    _ = try await SymbolUpload.upload(executable, content: .wholeBinary, to: store)
+                }
                 Self.done.withLock { _ = $0.insert(buildID) }
                 return
             } catch is CancellationError {
@@ -44,5 +52,14 @@ struct SymbolPublisher: Sendable {
             }
             do { try await clock.sleep(retryInterval) } catch { return }
         }
+    }
+
+    /// An executable without a build ID or line tables, whose symbols are not in the store: said once.
+    private func reportUnfit(_ error: any Error, report: (CollectionError) -> Void) {
+        guard Self.done.withLock({ $0.insert(executable).inserted }) else { return }
+        report(CollectionError(stage: .symbols, at: clock.now(), message: """
+            \(error). This process's profiles cannot be symbolized from it: upload the unstripped binary from the \
+            release build with 'pgo symbols upload --store URL BINARY', or pass symbols: .none
+            """))
     }
 }

@@ -63,21 +63,112 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/default.pgo"))
     }
 
-    @Test func swiftServiceBuilderStage() throws {
-        let pgo = try #require(Self.pgoDirectory, "the pgo executable was not built next to the tests")
-        let directory = NSTemporaryDirectory() + "pgo-recipe-swift-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    /// The Swift service's example, as a user's copy of it: its Git dependency on swift-pgo made a
+    /// local path (a link named swift-pgo, so the package identity is the same).
+    func copySwiftService(to directory: String, links: String) throws {
         try FileManager.default.copyItem(atPath: Self.root + "/Examples/swift-service", toPath: directory)
-        // The example depends on swift-pgo by a relative path; point it at this checkout.
+        if !FileManager.default.fileExists(atPath: links + "/swift-pgo") {
+            try FileManager.default.createSymbolicLink(atPath: links + "/swift-pgo", withDestinationPath: Self.root)
+        }
         let manifest = try String(contentsOfFile: directory + "/Package.swift", encoding: .utf8)
-            .replacingOccurrences(of: "path: \"../..\"", with: "path: \"\(Self.root)\"")
-        try manifest.write(toFile: directory + "/Package.swift", atomically: true, encoding: .utf8)
-        let store = try makeStore(directory, service: "service")
-        let env = ["PATH": "\(pgo):" + (ProcessInfo.processInfo.environment["PATH"] ?? ""), "PGO_STORE": store,
-                   "XDG_CACHE_HOME": directory + "/cache"]
-        let (status, log) = try runScript("./pgo-build.sh", in: directory, environment: env)
-        #expect(status == 0, "\(log)")
-        #expect(FileManager.default.fileExists(atPath: directory + "/.pgo/swiftpm-toolset.json"))
-        #expect(FileManager.default.fileExists(atPath: directory + "/.build/release/Service"), "\(log)")
+        let local = manifest.replacingOccurrences(of: #"url: "https://github.com/swift-pgo/swift-pgo.git", branch: "main""#, with: #"path: "\#(links)/swift-pgo""#)
+        try #require(local != manifest, "the example depends on swift-pgo by its Git URL")
+        try local.write(toFile: directory + "/Package.swift", atomically: true, encoding: .utf8)
+    }
+
+    /// v2 from v1: every source file shifted down three lines, and one function edited.
+    func makeNextRelease(from v1: String, at v2: String) throws {
+        try FileManager.default.copyItem(atPath: v1, toPath: v2)
+        let sources = v2 + "/Sources/Service"
+        for name in try FileManager.default.contentsOfDirectory(atPath: sources) where name.hasSuffix(".swift") {
+            let text = try String(contentsOfFile: sources + "/" + name, encoding: .utf8)
+            var edited = "// release 2\n//\n//\n" + text
+            if name == "LogAnalyzer.swift" {
+                edited = edited.replacingOccurrences(of: "if request.status >= 500 { errors += 1 }", with: "if request.status >= 500 || request.status == 429 { errors += 1 }")
+                try #require(edited.contains("== 429"), "the edit applies")
+            }
+            try edited.write(toFile: sources + "/" + name, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// swiftc's AppliedSamples remarks in a module's optimization records.
+    func appliedSamples(in directory: String) throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".opt.yaml") }.reduce(0) { count, name in
+            let yaml = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
+            return count + yaml.components(separatedBy: "\n").filter { $0.contains("Name:") && $0.contains("AppliedSamples") }.count
+        }
+    }
+
+    /// The loop a user runs: release 1 runs in production under the agent, which uploads its
+    /// symbols; its build is deleted; release 2, edited and shifted, is built days later in a
+    /// fresh directory by the recipe's script, from the store alone. swiftc applies the profile.
+    /// Then again with the symbols served by a real debuginfod instead of the store.
+    /// (It needs debuginfod for its second half: building the loop twice would double its minutes.)
+    @Test(.enabled(if: Peer.debuginfod.shouldRun, Peer.debuginfod.skipComment))
+    func swiftServiceLoop() throws {
+        let pgo = try #require(Self.pgoDirectory, "the pgo executable was not built next to the tests")
+        let directory = try temporaryDirectory("pgo-loop")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let v1 = directory + "/v1", v2 = directory + "/v2", store = directory + "/store"
+        try copySwiftService(to: v1, links: directory)
+        let path = "\(pgo):" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
+        let swift = try #require(testToolchain.directory).appending("/swift")
+
+        // 1. Release 1, built and run in production with the agent.
+        let build1 = try runProgram(swift, ["build", "-c", "release"], in: v1, environment: ["PATH": path])
+        try #require(build1.status == 0, "\(build1.combined)")
+        let service1 = try runProgram(swift, ["build", "-c", "release", "--show-bin-path"], in: v1).output.trimmingCharacters(in: .whitespacesAndNewlines) + "/Service"
+        let buildID1 = try #require(try ELFBuildID.read(service1))
+        let served = directory + "/served"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: service1, toPath: served + "/Service")  // what a debuginfod server would hold
+        let production = try runProgram(service1, [], environment: [
+            "PGO_STORE": store, "PGO_SERVICE": "service", "PGO_PROFILE_INTERVAL": "1", "PGO_PROFILE_DURATION": "0.8", "SERVICE_SECONDS": "6"])
+        #expect(production.status == 0, "\(production.combined)")
+        #expect(!production.errors.contains("pgo agent:"), "\(production.errors)")
+        let profiles = try FileManager.default.contentsOfDirectory(atPath: store + "/service")
+        #expect(profiles.count >= 3, "\(profiles)")
+        // The agent uploaded release 1's symbols, the whole binary.
+        #expect(try ChunkedFile(path: store + "/buildid/\(buildID1)/debuginfo").size == (try ChunkedFile(path: service1).size))
+
+        // 2. Release 1's build is gone.
+        try FileManager.default.removeItem(atPath: v1 + "/.build")
+
+        // 3-4. Release 2, from edited and shifted sources, built by the recipe in a fresh directory.
+        try makeNextRelease(from: v1, at: v2)
+        let remarks = ["-Xswiftc", "-save-optimization-record=yaml", "-Xswiftc", "-save-optimization-record-passes", "-Xswiftc", "sample-profile"]
+        let recipe = try runProgram("/bin/sh", ["./pgo-build.sh"] + remarks, in: v2, environment: [
+            "PATH": path, "PGO_STORE": store, "PGO_SERVICE": "service", "XDG_CACHE_HOME": directory + "/cache", "DEBUGINFOD_URLS": ""])
+        try #require(recipe.status == 0, "\(recipe.combined)")
+        #expect(!recipe.combined.contains("warning:"), "\(recipe.combined)")
+
+        // 5. swiftc applied release 1's samples to release 2, and nearly every sample was symbolized.
+        let bin2 = try runProgram(swift, ["build", "-c", "release", "--show-bin-path"], in: v2).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let applied = try appliedSamples(in: bin2 + "/Service.build")
+        #expect(applied >= 5, "swiftc's AppliedSamples remarks on release 2: \(applied)")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: v2 + "/.pgo/manifest.json"))) as? [String: Any])
+        let builds = try #require(manifest["builds"] as? [[String: Any]]).filter { $0["profiled"] as? Bool == true }
+        #expect(builds.map { $0["buildID"] as? String } == [buildID1])
+        let samples = builds.reduce(0) { $0 + ($1["samples"] as? Int ?? 0) }, unsymbolized = builds.reduce(0) { $0 + ($1["unsymbolizedSamples"] as? Int ?? 0) }
+        #expect(samples > 0 && Double(samples - unsymbolized) / Double(samples) >= 0.95, "\(samples - unsymbolized) of \(samples) samples symbolized")
+        #expect(((builds.first?["symbols"] as? [String: Any])?["source"] as? String) == "store")
+        let toolset = try String(contentsOfFile: v2 + "/.pgo/swiftpm-toolset.json", encoding: .utf8)
+        #expect(toolset.contains("-profile-sample-use=\(v2)/.pgo/service.prof"), "\(toolset)")
+        FileHandle.standardError.write(Data("swiftServiceLoop: \(applied) AppliedSamples remarks on release 2; \(samples - unsymbolized) of \(samples) samples of release 1 symbolized\n".utf8))
+
+        // The same, with the symbols served by a real debuginfod instead of the store.
+        let profile = try BoundedFile.read(v2 + "/.pgo/service.prof")
+        let storeWithout = directory + "/store-without-symbols"
+        try FileManager.default.createDirectory(atPath: storeWithout, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: store + "/service", toPath: storeWithout + "/service")
+        let server = try DebuginfodServer(serving: served, waitingFor: [buildID1])
+        defer { server.stop() }
+        let again = try runProgram("/bin/sh", ["./pgo-build.sh"] + remarks, in: v2, environment: [
+            "PATH": path, "PGO_STORE": storeWithout, "PGO_SERVICE": "service", "XDG_CACHE_HOME": directory + "/cache-2",
+            "DEBUGINFOD_URLS": server.endpoint])
+        try #require(again.status == 0, "\(again.combined)")
+        #expect(try BoundedFile.read(v2 + "/.pgo/service.prof") == profile, "the same profile, from the debuginfod's symbols")
+        let manifest2 = try String(contentsOfFile: v2 + "/.pgo/manifest.json", encoding: .utf8)
+        #expect(manifest2.contains("\"source\" : \"debuginfod\"") && manifest2.contains("\(server.endpoint)/buildid/\(buildID1)/debuginfo"), "\(manifest2)")
     }
 }

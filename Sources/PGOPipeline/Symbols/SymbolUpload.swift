@@ -31,13 +31,16 @@ public enum SymbolUpload {
     public static func check(_ binary: String) throws -> String {
         let elf: ELFFile
         do { elf = try ELFFile(path: binary, readingSymbols: false) } catch { throw SymbolUploadError(error.description) }
-        guard let buildID = elf.buildID else {
-            throw SymbolUploadError("\(binary) has no GNU build ID, so profiles cannot be matched to it: link it with --build-id (swiftc -Xlinker --build-id)")
-        }
+        guard let buildID = elf.buildID else { throw noBuildID(binary) }
         guard elf.hasLineTables else {
             throw SymbolUploadError("\(binary) has no DWARF line tables (.debug_line): it was built without -g, or stripped. Upload the unstripped release binary (swift build -c release keeps -g), not the stripped one")
         }
         return buildID
+    }
+
+    /// The error for a binary without a GNU build ID.
+    public static func noBuildID(_ binary: String) -> SymbolUploadError {
+        SymbolUploadError("\(binary) has no GNU build ID, so profiles cannot be matched to it: link it with --build-id (swiftc -Xlinker --build-id)")
     }
 
     /// Uploads `binary`'s symbol file unless the store has one of the same size.
