@@ -9,7 +9,6 @@
 # Extra arguments go to swift build.
 set -eu
 : "${PGO_STORE:?set PGO_STORE, e.g. s3://profiles/prod}"
-mkdir -p .pgo
 pgo fetch --store "$PGO_STORE" --service "${PGO_SERVICE:-service}" --since "${PGO_WINDOW:-7d}" \
   --llvm .pgo/service.prof --flags .pgo --manifest .pgo/manifest.json
 swift build -c release --toolset .pgo/swiftpm-toolset.json "$@"

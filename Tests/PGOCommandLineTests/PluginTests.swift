@@ -19,7 +19,7 @@ import Testing
 
     @Test func pgoFetchPluginWritesProfileAndFlagsAndBuilds() throws {
         let directory = NSTemporaryDirectory() + "pgo-plugin-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory + "/Sources/App", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/Sources/W", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try """
             // swift-tools-version:6.0
@@ -27,10 +27,11 @@ import Testing
             let package = Package(
                 name: "App",
                 dependencies: [.package(path: "\(Self.packageRoot)")],
-                targets: [.executableTarget(name: "App")]
+                targets: [.executableTarget(name: "W")]
             )
             """.write(toFile: directory + "/Package.swift", atomically: true, encoding: .utf8)
-        try "print(\"hello\")\n".write(toFile: directory + "/Sources/App/main.swift", atomically: true, encoding: .utf8)
+        // The program whose address-only profiles SymbolizedFetchTests makes, as this package's target.
+        try SymbolizedFetchTests.v1.write(toFile: directory + "/Sources/W/w.swift", atomically: true, encoding: .utf8)
         let store = Self.packageRoot + "/Fixtures/profiles"
         // A local store in pgolib's flat layout would need renames; the standard layout wants SERVICE/ under the root.
         try FileManager.default.createDirectory(atPath: directory + "/store/api", withIntermediateDirectories: true)
@@ -55,6 +56,26 @@ import Testing
             in: directory)
         #expect(build.status == 0, "\(build.output)")
         #expect(build.output.contains("building without a profile"), "\(build.output)")  // Go profile only: nothing for swiftc
-        #expect(FileManager.default.fileExists(atPath: directory + "/.build/release/App"), "\(build.output)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/.build/release/W"), "\(build.output)")
+
+        // With no output named, a Swift package gets an LLVM profile and flags under .pgo/, and
+        // --build compiles with them. The profiles are the agent's kind, with symbols in the store.
+        let release = try SymbolizedFetchTests.compile(SymbolizedFetchTests.v1, in: directory + "/release")
+        let profile = try SymbolizedFetchTests.profile(of: release, hotSamples: 25, at: Date())
+        try AtomicFile.write(profile, to: directory + "/w.pb")
+        let pgo = try #require(RecipeTests.pgoDirectory).appending("/pgo")
+        #expect(try runProgram(pgo, ["upload", "--store", "store", "--service", "w", "w.pb"], in: directory).status == 0)
+        #expect(try runProgram(pgo, ["symbols", "upload", "--store", "store", release.binary], in: directory).status == 0)
+        try FileManager.default.removeItem(atPath: directory + "/.pgo")
+        try """
+            {"store": "store", "service": "w", "since": "1d", "cache": "none", "strict": true}
+            """.write(toFile: directory + "/.pgo.json", atomically: true, encoding: .utf8)
+        let swift = try run(
+            ["swift", "package", "--allow-writing-to-package-directory", "--allow-network-connections", "all", "pgo-fetch", "--build"], in: directory)
+        #expect(swift.status == 0, "\(swift.output)")
+        #expect(swift.output.contains("pgo-fetch wrote .pgo/default.prof, .pgo/ (compiler flags)"), "\(swift.output)")
+        #expect(try String(contentsOfFile: directory + "/.pgo/default.prof", encoding: .utf8).contains("$s1W3hotyS2iF:"))
+        #expect(swift.output.contains("building with -profile-sample-use=\(directory)/.pgo/default.prof"), "\(swift.output)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/.pgo/swiftpm-toolset.json"))
     }
 }

@@ -143,6 +143,7 @@ public struct ProfileFetcher: Sendable {
 
     /// Writes one output atomically, records it in the manifest, and returns its absolute path.
     private func write(_ bytes: [UInt8], to path: String, kind: String, into manifest: inout FetchManifest) throws -> String {
+        try AtomicFile.createDirectory((path as NSString).deletingLastPathComponent)
         try AtomicFile.write(bytes, to: path)
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         manifest.outputs.append(.init(kind: kind, path: absolute, bytes: bytes.count, sha256: hexString(SHA256.hash(bytes))))
@@ -154,7 +155,10 @@ public struct ProfileFetcher: Sendable {
             try AtomicFile.createDirectory(directory)
             for file in flags.files() { try AtomicFile.write(Array(file.contents.utf8), to: directory + "/" + file.name) }
         }
-        if let path = options.manifestPath { try AtomicFile.write(manifest.json(), to: path) }
+        if let path = options.manifestPath {
+            try AtomicFile.createDirectory((path as NSString).deletingLastPathComponent)
+            try AtomicFile.write(manifest.json(), to: path)
+        }
     }
 
     /// Downloads (from the cache where it can) and decodes `objects`, `options.concurrency` at a
