@@ -41,7 +41,7 @@ struct SymbolPublisher: Sendable {
                         reportUnfit(error, report: report)
                         return
                     }
-                    _ = try await SymbolUpload.upload(executable, content: .wholeBinary, to: store)
+                    try await store.uploadSymbolFile(from: executable, buildID: buildID, kind: .debuginfo)
                 }
                 Self.done.withLock { _ = $0.insert(buildID) }
                 return

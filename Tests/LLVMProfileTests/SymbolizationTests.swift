@@ -120,6 +120,28 @@ import Pprof
         #expect(text.contains(" 2.1: ") || text.contains(" 2.2: "))
     }
 
+    /// lld puts code in a second segment whose address and offset differ; its debug-only file
+    /// keeps the addresses but not the offsets (nor the bytes). Both place an address the same.
+    @Test func processAddressesBecomeVirtualAddressesInBinariesAndDebugOnlyFiles() {
+        let binary = ELFFile(path: "app", buildID: "ab", segments: [
+            .init(offset: 0, virtualAddress: 0, fileSize: 0x5f0, memorySize: 0x5f0, isExecutable: false),
+            .init(offset: 0x600, virtualAddress: 0x1600, fileSize: 0x4000, memorySize: 0x4000, isExecutable: true),
+            .init(offset: 0x4600, virtualAddress: 0x6600, fileSize: 0x200, memorySize: 0x800, isExecutable: false),
+        ], symbols: [])
+        let debugOnly = ELFFile(path: "app.debug", buildID: "ab", segments: [
+            .init(offset: 0, virtualAddress: 0, fileSize: 0x2a8, memorySize: 0x5f0, isExecutable: false),
+            .init(offset: 0x2a8, virtualAddress: 0x1600, fileSize: 0, memorySize: 0x4000, isExecutable: true),
+            .init(offset: 0x2a8, virtualAddress: 0x6600, fileSize: 0, memorySize: 0x800, isExecutable: false),
+        ], symbols: [])
+        // The kernel maps the code segment's pages: from offset 0 (the page of 0x600) at bias + 0x1000.
+        let bias: UInt64 = 0x7f00_0000_0000
+        let memoryStart = bias + 0x1000, fileOffset: UInt64 = 0
+        let addresses = [bias + 0x1600, bias + 0x2abc, bias + 0x55ff]
+        let expected: [UInt64] = [0x1600, 0x2abc, 0x55ff]
+        #expect(binary.virtualAddresses(of: addresses, memoryStart: memoryStart, fileOffset: fileOffset) == expected)
+        #expect(debugOnly.virtualAddresses(of: addresses, memoryStart: memoryStart, fileOffset: fileOffset) == expected)
+    }
+
     @Test func discriminatorComponentsDecode() {
         #expect(Discriminator.base(ofEncoded: 0) == 0)
         #expect(Discriminator.base(ofEncoded: 2) == 1)

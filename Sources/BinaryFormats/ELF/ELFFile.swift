@@ -144,18 +144,20 @@ public struct ELFFile: Sendable {
     }
 
     /// The virtual addresses of `addresses` sampled in a process mapping (`memoryStart`,
-    /// `fileOffset`) of this binary. Through the file offset when a segment of this file holds
-    /// it; a debug-only file (`llvm-objcopy --only-keep-debug`) keeps the segments' addresses but
-    /// not their file offsets, so there the mapping is tied to the executable segment by address:
-    /// a mapping starts at its segment's first page.
+    /// `fileOffset`) of this binary: through the file offset, where a segment of this file holds
+    /// it. A debug-only file (`llvm-objcopy --only-keep-debug`) keeps the segments' addresses but
+    /// not their file contents or offsets, so there an address is placed through the executable
+    /// segment's address instead: a mapping of code starts at that segment's first page.
     public func virtualAddresses(of addresses: [UInt64], memoryStart: UInt64, fileOffset: UInt64, pageSize: UInt64 = 4096) -> [UInt64] {
         let executable = segments.filter(\.isExecutable)
-        let mapsFromFile = executable.contains { $0.fileSize > 0 && $0.offset / pageSize * pageSize == fileOffset }
-        if !mapsFromFile, executable.count == 1 {
-            let base = executable[0].virtualAddress / pageSize * pageSize
-            return addresses.map { $0 &- memoryStart &+ base }
+        return addresses.map { address in
+            let offset = address &- memoryStart &+ fileOffset
+            if let segment = segments.first(where: { $0.fileSize > 0 && offset >= $0.offset && offset - $0.offset < $0.fileSize }) {
+                return offset - segment.offset + segment.virtualAddress
+            }
+            guard executable.count == 1 else { return offset }
+            return address &- memoryStart &+ executable[0].virtualAddress / pageSize * pageSize
         }
-        return virtualAddresses(ofFileOffsets: addresses.map { $0 &- memoryStart &+ fileOffset })
     }
 
     /// The executable segment that holds a virtual address, if any.
