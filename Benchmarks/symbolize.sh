@@ -57,9 +57,9 @@ for copies in $COPIES; do
     now=$(date +%s)000
     for n in 1 2 3; do
         for ((c = 0; c < copies; c++)); do
-            run "upload" -- "$PGO" upload --store "$store" --service bench --at $((now - (n * 86400000) - c * 60000)) "$work/build$n/w.pprof"
+            run "upload" -- "$PGO" upload --store "$store" --service bench --at $((now - (n * 86400000) - c * 60000)) "$work/build$n/w.pprof" >/dev/null
         done
-        run "symbols" -- "$PGO" symbols upload --store "$store" --debug-only "$work/build$n/w"
+        run "symbols" -- "$PGO" symbols upload --store "$store" --debug-only "$work/build$n/w" >/dev/null
     done
 
     fetch_times=() hand_times=() fetch_kib=()

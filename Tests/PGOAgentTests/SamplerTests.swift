@@ -54,6 +54,24 @@ extension AgentTests {
         _ = try sampleProfile.checkedBytes(format: .text, toolchain: testToolchain)
     }
 
+    /// /proc/self/maps is read to its end: with hundreds of mappings (Foundation reads only its
+    /// first 4 KiB), the libraries past the start, libswiftCore among them, are still found.
+    @Test func everyMappingIsReadHoweverLongTheMapsFileIs() throws {
+        var regions: [(UnsafeMutableRawPointer, Int)] = []
+        defer { for (pointer, size) in regions { munmap(pointer, size) } }
+        for i in 0..<600 {
+            let size = 4096 * (i % 3 + 1)
+            let pointer = try #require(mmap(nil, size, PROT_READ | (i % 2 == 0 ? PROT_WRITE : 0), MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+            regions.append((pointer, size))
+        }
+        let text = try String(decoding: FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/maps")).readToEnd() ?? Data(), as: UTF8.self)
+        #expect(text.utf8.count > 16_384, "a maps file longer than a few pages")
+        let expected = text.split(separator: "\n").filter { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first?.contains("x") == true && $0.contains(" /") }
+        let mappings = ProcessMapping.current()
+        #expect(mappings.count == expected.count, "\(mappings.count) of \(expected.count) executable file mappings")
+        #expect(mappings.contains { $0.path.hasSuffix("/libswiftCore.so") }, "\(mappings.map(\.path))")
+    }
+
     @Test func blockingCallsSurviveSIGPROF() throws {
         var fds: [Int32] = [0, 0]
         try #require(pipe(&fds) == 0)

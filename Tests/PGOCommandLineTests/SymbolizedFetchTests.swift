@@ -223,4 +223,14 @@ import Testing
         #expect(pruned.status == 0, "\(pruned.output.stderr)")
         #expect(!FileManager.default.fileExists(atPath: debugFile))
     }
+
+    /// An LLVM profile of a Go service's profiles does nothing; the user is told to use --go.
+    @Test func llvmOutputOfGoProfilesWarns() async throws {
+        let directory = try temporaryDirectory("pgo-go-llvm")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let converted = await pgo(["convert", "-o", directory + "/go.prof", "profiles/small-1.pb.gz"])
+        #expect(converted.status == 0, "\(converted.output.stderr)")
+        #expect(converted.output.stderr.contains("% of the samples are in Go source files: these are a Go binary's functions"), "\(converted.output.stderr)")
+        #expect(converted.output.stderr.contains("use --go FILE"))
+    }
 }

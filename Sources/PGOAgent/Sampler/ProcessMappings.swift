@@ -12,7 +12,10 @@ struct ProcessMapping: Equatable, Sendable {
 
     /// Reads /proc/self/maps (or `text`, for tests).
     static func current(_ text: String? = nil) -> [ProcessMapping] {
-        let contents = text ?? ((try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? "")
+        // Read to the end: Foundation's String(contentsOfFile:) and FileManager.contents(atPath:)
+        // stop after the first 4 KiB of a /proc file (they trust its st_size of 0 and read one
+        // page), which dropped every library mapped past the first few dozen lines.
+        let contents = text ?? ((try? BoundedFile.read("/proc/self/maps", limit: 64 << 20)).map { String(decoding: $0, as: UTF8.self) } ?? "")
         return contents.split(separator: "\n").compactMap { line in
             // start-end perms offset dev inode [path]
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
