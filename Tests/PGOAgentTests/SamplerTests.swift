@@ -42,7 +42,10 @@ extension AgentTests {
 
         // pgo convert --binary: symbolize against the exact binary, then the hottest function.
         var report = ConversionReport()
-        let sampleProfile = try SampleProfileWorkflow.convert(profile, symbolizingAgainst: executable, toolchain: testToolchain, report: &report)
+        let (sampleProfile, symbols) = try await SampleProfileWorkflow.convert(
+            profile, profiled: Set(profile.mainBinary.map { [$0] } ?? []), sources: SymbolSources(binaries: [executable]), toolchain: testToolchain,
+            strict: true, diagnostics: .ignored, report: &report)
+        #expect(symbols.builds.first { $0.profiled }?.symbols?.source == "binary")
         // A caller's body samples at a call line repeat its callee's, so "hottest" is by self
         // samples: those at lines that make no call.
         func selfSamples(_ function: FunctionSamples) -> UInt64 {

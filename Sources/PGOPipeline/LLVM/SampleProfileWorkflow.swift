@@ -17,7 +17,7 @@ public enum SampleProfileWorkflow {
             /// A profiled executable (not a shared library).
             public var profiled: Bool
             public var samples: Int64
-            /// Samples left without a source line after symbolization.
+            /// Samples the symbolizer knew nothing of, or (without a symbol file) without a source line.
             public var unsymbolizedSamples: Int64
             public var symbols: ResolvedSymbolFile?
             /// Why no symbol file was found, when one was needed.
@@ -103,7 +103,7 @@ public enum SampleProfileWorkflow {
                 let missing = report.builds.filter { $0.profiled && $0.unsymbolizedSamples > 0 }
                     .map { "\($0.buildID ?? $0.files.first ?? "?") (\($0.unsymbolizedSamples) samples\($0.problem.map { ": " + $0 } ?? ""))" }
                 diagnostics.warn("""
-                    \(Int((report.unsymbolizedShare * 100).rounded())) % of the profiled executables' samples have no source line, \
+                    \(Int((report.unsymbolizedShare * 100).rounded())) % of the profiled executables' samples could not be symbolized, \
                     so the profile leaves them out: \(missing.joined(separator: ", ")). \(fix)
                     """)
             }
@@ -150,15 +150,6 @@ public enum SampleProfileWorkflow {
         }
         let (symbolized, symbols) = try await symbolize(profile, profiled: profiled, sources: sources, toolchain: toolchain, strict: strict, diagnostics: diagnostics)
         return (SampleProfile(converting: symbolized.profile, discriminators: symbolized.discriminators, report: &report), symbols)
-    }
-
-    /// Converts a merged CPU profile, first symbolizing it against `binary` when one is given.
-    public static func convert(
-        _ profile: Profile, symbolizingAgainst binary: String?, toolchain: Toolchain, report: inout ConversionReport
-    ) throws -> SampleProfile {
-        guard let binary else { return SampleProfile(converting: profile, report: &report) }
-        let symbolized = try symbolize(profile, binary: binary, toolchain: toolchain)
-        return SampleProfile(converting: symbolized.profile, discriminators: symbolized.discriminators, report: &report)
     }
 }
 
