@@ -9,7 +9,10 @@ extension S3Store: SymbolStore {
     /// failed part is retried alone).
     public static let multipartThreshold = 64 << 20
     /// Each part but the last; S3's minimum is 5 MiB.
-    public static let partSize = 16 << 20
+    public static let partSize = 8 << 20
+    /// Parts in flight at once: each is read only when a slot is free, so memory holds at most
+    /// this many parts.
+    public static let partsInFlight = 4
 
     public func symbolFile(buildID: String, kind: SymbolFileKind) async throws -> StoredSymbolFile? {
         let key = SymbolKey.key(prefix: prefix, buildID: try SymbolKey.validate(buildID), kind: kind)
@@ -34,10 +37,7 @@ extension S3Store: SymbolStore {
         } else {
             let uploadID = try await client.createMultipartUpload(key: key)
             do {
-                var etags: [String] = []
-                try await file.forEachPiece(of: max(partSize, 5 << 20)) { part in
-                    etags.append(try await client.uploadPart(key: key, uploadID: uploadID, number: etags.count + 1, body: part))
-                }
+                let etags = try await uploadParts(of: file, key: key, uploadID: uploadID, partSize: max(partSize, 5 << 20))
                 try await client.completeMultipartUpload(key: key, uploadID: uploadID, etags: etags)
             } catch {
                 await client.abortMultipartUpload(key: key, uploadID: uploadID)
@@ -59,6 +59,29 @@ extension S3Store: SymbolStore {
                 try append(try await client.getObject(key: file.key, range: offset..<end))
                 offset = end
             }
+        }
+    }
+
+    /// Uploads the file's parts, `partsInFlight` at a time, each read from disk when its upload
+    /// starts; returns their ETags in part order.
+    private func uploadParts(of file: ChunkedFile, key: String, uploadID: String, partSize: Int) async throws -> [String] {
+        let count = max(1, (file.size + partSize - 1) / partSize)
+        let client = self.client
+        return try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            var etags = [String](repeating: "", count: count)
+            var next = 0
+            func start() throws {
+                let number = next + 1
+                let part = try file.read(at: next * partSize, count: partSize)
+                group.addTask { (number, try await client.uploadPart(key: key, uploadID: uploadID, number: number, body: part)) }
+                next += 1
+            }
+            while next < min(Self.partsInFlight, count) { try start() }
+            while let (number, etag) = try await group.next() {
+                etags[number - 1] = etag
+                if next < count { try start() }
+            }
+            return etags
         }
     }
 
