@@ -83,3 +83,22 @@ import Testing
         for bad in ["", "10", "h", "5x", "-3d", "0s"] { #expect(parseDuration(bad) == nil, "\(bad)") }
     }
 }
+
+/// Timestamps are formatted by arithmetic; Foundation's ISO 8601 formatter is the reference.
+@Suite struct TimestampFormatTests {
+    @Test func formatsAsFoundationsISO8601FormatterDoes() {
+        let reference = ISO8601DateFormatter()
+        reference.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var state: UInt64 = 12345
+        var dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 951_782_400), Date(timeIntervalSince1970: 4_102_444_799.999),
+                     Date(unixMilliseconds: 1_732_000_000_123), Date(timeIntervalSince1970: 1_709_164_800)]  // 2000-02-29, 2024-02-29
+        for _ in 0..<2000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            dates.append(Date(unixMilliseconds: Int64(state >> 1 % UInt64(7_258_118_400_000))))  // 1970..2200
+            dates.append(Date(timeIntervalSince1970: Double(state >> 20 % 7_258_118_400_000) / 1000 + Double(state % 1000) / 1e6))  // sub-millisecond
+        }
+        for date in dates {
+            #expect(formatTimestamp(date) == reference.string(from: date), "\(date.timeIntervalSince1970)")
+        }
+    }
+}

@@ -161,77 +161,108 @@ public struct ProfileFetcher: Sendable {
         }
     }
 
-    /// Downloads (from the cache where it can) and decodes `objects`, `options.concurrency` at a
-    /// time; an object that cannot be fetched or decoded is skipped (fatal when strict).
-    private func download<Decoded: Sendable>(
-        _ objects: [StoredProfile], into manifest: inout FetchManifest, decode: @escaping @Sendable ([UInt8]) throws -> Decoded
-    ) async throws -> [String: (Decoded, [UInt8])] {
+    /// What a `stream` handler did with an object: whether it wants more, and what it could not use.
+    struct Handled {
+        var more = true
+        var problems: [String] = []
+    }
+
+    /// Downloads `objects` (from the cache where it can), `options.concurrency` at a time, and
+    /// hands each to `handle` in the order given as soon as it and all before it have arrived:
+    /// a sliding window, so at most `concurrency` objects are held at once whatever the window's
+    /// size. `handle` says when it needs no more. An object that cannot be fetched, or
+    /// that `handle` throws on, is skipped (fatal when strict). `counting` adds the transfers to
+    /// the manifest's download and cache counts.
+    private func stream(
+        _ objects: [StoredProfile], counting: Bool = true, into manifest: inout FetchManifest,
+        handle: (StoredProfile, [UInt8]) async throws -> Handled
+    ) async throws {
         let cache = options.cacheDirectory.map(DownloadCache.init)
         let store = self.store
-        var decoded: [String: (Decoded, [UInt8])] = [:]
-        // Downloads run `concurrency` at a time; decoding runs here, one object at a time, so
-        // that what decoding takes (bounded per profile by DecodingLimits) is not multiplied by
-        // the number of downloads in flight.
-        try await withThrowingTaskGroup(of: (StoredProfile, Result<[UInt8], Error>, Bool).self) { group in
-            var next = 0
+        let concurrency = options.concurrency
+        try await withThrowingTaskGroup(of: (Int, Result<[UInt8], Error>, Bool).self) { group in
+            var started = 0
             func start() {
-                let object = objects[next]
-                next += 1
+                let index = started, object = objects[index]
+                started += 1
                 group.addTask {
-                    if let bytes = cache?.bytes(for: object, store: store.location) { return (object, .success(bytes), true) }
+                    if let bytes = cache?.bytes(for: object, store: store.location) { return (index, .success(bytes), true) }
                     do {
                         let bytes = try await store.get(object)
                         cache?.store(bytes, for: object, store: store.location)
-                        return (object, .success(bytes), false)
+                        return (index, .success(bytes), false)
                     } catch {
-                        return (object, .failure(error), false)
+                        return (index, .failure(error), false)
                     }
                 }
             }
-            while next < min(options.concurrency, objects.count) { start() }
-            var done = 0
-            var bytesSoFar = 0
-            while let (object, result, cached) = try await group.next() {
+            while started < min(concurrency, objects.count) { start() }
+            var arrived: [Int: Result<[UInt8], Error>] = [:]
+            var next = 0, done = 0, bytesSoFar = 0
+            while let (index, result, cached) = try await group.next() {
                 done += 1
-                bytesSoFar += object.size
-                if cached { manifest.fromCache += 1 } else { manifest.downloaded += 1 }
-                switch result.flatMap({ bytes in Result { (try decode(bytes), bytes) } }) {
-                case .success(let value): decoded[object.key] = value
-                case .failure(let error): try skip("\(object.key): \(error)", into: &manifest)
-                }
+                bytesSoFar += objects[index].size
+                if counting { if cached { manifest.fromCache += 1 } else { manifest.downloaded += 1 } }
                 diagnostics.emit(.progress(done: done, total: objects.count, bytes: bytesSoFar))
-                if next < objects.count { start() }
+                arrived[index] = result
+                while let result = arrived.removeValue(forKey: next) {
+                    try Task.checkCancellation()  // past the deadline
+                    let object = objects[next]
+                    next += 1
+                    do {
+                        let handled = try await handle(object, try result.get())
+                        for problem in handled.problems { try skip(problem, into: &manifest) }
+                        guard handled.more else {
+                            group.cancelAll()
+                            return
+                        }
+                    } catch let error as MergeError {
+                        try skip("\(error)", into: &manifest)
+                    } catch let error as CancellationError {
+                        throw error
+                    } catch {
+                        try skip("\(object.key): \(error)", into: &manifest)
+                    }
+                    if started < objects.count { start() }
+                }
             }
         }
-        return decoded
     }
 
-    private func record(_ object: StoredProfile, bytes: [UInt8], into manifest: inout FetchManifest) {
-        manifest.objects.append(.init(
-            key: object.key, time: formatTimestamp(object.createdAt), size: bytes.count, sha256: hexString(SHA256.hash(bytes)), etag: object.etag))
-    }
-
-    /// Downloads the pprof objects and merges the chosen ones.
+    /// Downloads the pprof objects and merges the chosen ones as they arrive: memory does not
+    /// grow with the window. `cpu:N` first streams the window for each profile's total (nothing is
+    /// kept but the totals), then re-reads the chosen ones (from the cache when there is one).
     private func mergeSamples(_ objects: [StoredProfile], into manifest: inout FetchManifest) async throws -> (Profile, mainBinaries: Set<BinaryIdentity>) {
         guard !objects.isEmpty else {
             throw FetchError("no pprof profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription) (only instrumented ones)")
         }
-        let decoded = try await download(objects, into: &manifest) { try Profile(serialized: $0) }
-        let chosen = options.selection.choose(from: objects.filter { decoded[$0.key] != nil }, profiles: decoded.mapValues(\.0))
-        guard !chosen.isEmpty else { throw FetchError("none of the \(objects.count) profiles in the window could be read") }
-        var merger = ProfileMerger()
-        for object in chosen {
-            try Task.checkCancellation()  // past the deadline
-            let (profile, bytes) = decoded[object.key]!
-            do { try merger.add(profile, source: object.key) } catch {
-                try skip("\(error)", into: &manifest)
-                continue
+        var candidates = options.selection.ranked(objects)
+        var transfersCounted = false
+        if case .cpu = options.selection {
+            var totals: [String: Int64] = [:]
+            try await stream(objects, into: &manifest) { object, bytes in
+                totals[object.key] = cpuTotal(try Profile(serialized: bytes))
+                return Handled()
             }
-            record(object, bytes: bytes, into: &manifest)
+            transfersCounted = true
+            // The N with the most CPU, merged in time order (all of them must be used).
+            candidates = options.selection.choose(from: objects.filter { totals[$0.key] != nil }) { totals[$0.key]! }
         }
-        let merged = merger.finish()
+        let limit = transfersCounted ? nil : options.selection.limit
+        var merge = WindowMerge(workers: ProcessInfo.processInfo.activeProcessorCount)
+        try await stream(candidates, counting: !transfersCounted, into: &manifest) { object, bytes in
+            var problems = await merge.add(object, bytes: bytes)
+            guard let limit else { return Handled(problems: problems) }
+            // A ranked rule takes the best until it has `limit` usable ones: merge as soon as enough wait.
+            if merge.used.count + merge.waiting >= limit { problems += await merge.flush() }
+            return Handled(more: merge.used.count < limit, problems: problems)
+        }
+        for problem in await merge.flush() { try skip(problem, into: &manifest) }
+        guard !merge.used.isEmpty else { throw FetchError("none of the \(objects.count) profiles in the window could be read") }
+        manifest.objects += merge.used.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
+        let (merged, mainBinaries) = try merge.finish()
         manifest.sampleTotals = zip(merged.sampleTypeNames(), merged.sampleTotals()).map { .init(type: $0, total: $1) }
-        return (merged, merger.mainBinaries)
+        return (merged, mainBinaries)
     }
 
     /// Downloads the instrumented objects and merges the chosen ones with the toolchain's
@@ -241,23 +272,19 @@ public struct ProfileFetcher: Sendable {
         // Counts carry no CPU total to rank by: cpu:N keeps the N largest.
         let selection: ProfileSelection = if case .cpu(let n) = options.selection { .largest(n) } else { options.selection }
         let chosen = selection.choose(from: objects)
-        let downloaded = try await download(chosen, into: &manifest) { bytes in
+        var inputs: [InstrumentedProfileMerge.Input] = []
+        var used: [FetchManifest.Object] = []
+        try await stream(chosen, into: &manifest) { object, bytes in
             let kind = ProfileKind(detecting: bytes)
             if kind == .llvmRaw {
                 do throws(InputError) { _ = try RawProfileLayout(parsing: bytes, source: "") } catch { throw FetchError(error.problem) }
             }
-            return kind
-        }
-        var inputs: [InstrumentedProfileMerge.Input] = []
-        for object in chosen {
-            guard let (kind, bytes) = downloaded[object.key] else { continue }
-            guard kind == object.kind else {
-                try skip("\(object.key): named \(object.kind.rawValue) but holds \(kind.rawValue)", into: &manifest)
-                continue
-            }
+            guard kind == object.kind else { throw FetchError("named \(object.kind.rawValue) but holds \(kind.rawValue)") }
             inputs.append(.init(source: object.key, bytes: bytes))
-            record(object, bytes: bytes, into: &manifest)
+            used.append(WindowMerge.entry(object, bytes: bytes))
+            return Handled()
         }
+        manifest.objects += used
         guard !inputs.isEmpty else { throw FetchError("none of the \(objects.count) instrumented profiles in the window could be read") }
         let result = try InstrumentedProfileMerge.merge(inputs, sourceRoot: options.sourceRoot, tool: tool)
         for warning in result.warnings { diagnostics.emit(.warning(warning)) }

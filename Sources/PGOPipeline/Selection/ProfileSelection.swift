@@ -42,18 +42,31 @@ public enum ProfileSelection: Hashable, Sendable, CustomStringConvertible {
     /// Chooses from listed objects, oldest first in the result. For `.cpu`, `cpuTotal` gives each
     /// object's total; ties are broken by time then key, so the choice is deterministic.
     public func choose(from objects: [StoredProfile], cpuTotal: (StoredProfile) -> Int64 = { _ in 0 }) -> [StoredProfile] {
-        let chosen: [StoredProfile]
+        let ranked = ranked(objects, cpuTotal: cpuTotal)
+        return Array(ranked.prefix(limit ?? ranked.count)).sorted { ($0.createdAt, $0.key) < ($1.createdAt, $1.key) }
+    }
+
+    /// How many the rule keeps; nil for all.
+    public var limit: Int? {
+        switch self {
+        case .all: nil
+        case .newest(let n), .largest(let n), .cpu(let n): n
+        }
+    }
+
+    /// `objects` best first by the rule (for `.all`, as listed): a fetch takes them in this order
+    /// until it has `limit` it can use, so an unreadable object gives its place to the next.
+    public func ranked(_ objects: [StoredProfile], cpuTotal: (StoredProfile) -> Int64 = { _ in 0 }) -> [StoredProfile] {
         switch self {
         case .all:
-            chosen = objects
-        case .newest(let n):
-            chosen = Array(objects.sorted { ($0.createdAt, $0.key) > ($1.createdAt, $1.key) }.prefix(n))
-        case .largest(let n):
-            chosen = Array(objects.sorted { ($0.size, $0.createdAt, $0.key) > ($1.size, $1.createdAt, $1.key) }.prefix(n))
-        case .cpu(let n):
+            return objects
+        case .newest:
+            return objects.sorted { ($0.createdAt, $0.key) > ($1.createdAt, $1.key) }
+        case .largest:
+            return objects.sorted { ($0.size, $0.createdAt, $0.key) > ($1.size, $1.createdAt, $1.key) }
+        case .cpu:
             let totals = Dictionary(objects.map { ($0.key, cpuTotal($0)) }, uniquingKeysWith: { a, _ in a })
-            chosen = Array(objects.sorted { (totals[$0.key]!, $0.createdAt, $0.key) > (totals[$1.key]!, $1.createdAt, $1.key) }.prefix(n))
+            return objects.sorted { (totals[$0.key]!, $0.createdAt, $0.key) > (totals[$1.key]!, $1.createdAt, $1.key) }
         }
-        return chosen.sorted { ($0.createdAt, $0.key) < ($1.createdAt, $1.key) }
     }
 }

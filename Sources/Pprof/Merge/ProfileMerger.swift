@@ -124,6 +124,19 @@ public struct ProfileMerger: Sendable {
         }
     }
 
+    /// Fixes the sample and period types every input must have, as if `profile` (named `source`)
+    /// had come first, without adding anything of it: mergers that share one window's work then
+    /// refuse the same inputs, with the same message, as one merger taking them in order would.
+    public mutating func requireTypes(of profile: Profile, source: String) {
+        guard sampleTypes == nil, !(profile.samples.isEmpty && profile.sampleTypes.isEmpty) else { return }
+        func key(_ value: ValueType) -> ValueTypeKey {
+            ValueTypeKey(type: strings.intern(profile.string(value.type)), unit: strings.intern(profile.string(value.unit)))
+        }
+        sampleTypes = profile.sampleTypes.map(key)
+        periodType = profile.periodType.map(key) ?? ValueTypeKey(type: 0, unit: 0)
+        headerSource = source
+    }
+
     /// Folds another merger's content into this one, as if its inputs had been added here.
     public mutating func absorb(_ other: ProfileMerger) throws(MergeError) {
         let s = other.strings.strings.map { strings.intern($0) }

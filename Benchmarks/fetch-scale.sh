@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Fetch at fleet scale: `pgo fetch --go` over a local store of N real Go CPU profiles (a week of
+# a fleet), next to `pgo merge --for go` of the same files and `go tool pprof -proto`, with wall
+# time and peak RSS, in one run.
+#
+# Usage: Benchmarks/fetch-scale.sh        (see Benchmarks/README.md)
+#
+# Environment:
+#   PGO=path          pgo binary to test (default: build it with swift build -c release)
+#   GO=path           Go toolchain for pprof (default: go on PATH; PPROF=none skips pprof)
+#   SIZES="2000 20000 100000"  profiles in the store
+#   PPROF_MAX=20000   largest size pprof is run at (it takes minutes beyond)
+#   FIXTURES=dir      real profiles repeated to fill the store (default: Fixtures/profiles)
+#
+# Exits non-zero only when something is broken; the figures are printed.
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$script_dir/common.sh"
+
+SIZES=${SIZES:-"2000 20000 100000"}
+PPROF_MAX=${PPROF_MAX:-20000}
+FIXTURES=${FIXTURES:-$root/Fixtures/profiles}
+GO=${GO:-go}
+TIME=/usr/bin/time
+[[ -x $TIME ]] || die "GNU time is needed at $TIME"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pgo-fetch-scale.XXXXXX")
+err_log=$work/errors.log
+cleanup() { rm -rf "$work"; }
+on_exit cleanup
+
+PGO=$(given_or_built PGO pgo .build-bench)
+pprof=${PPROF:-}
+if [[ -z $pprof ]] && command -v "$GO" >/dev/null; then
+    mkdir -p "$work/bin"
+    "$GO" build -o "$work/bin/pprof" "$("$GO" env GOROOT)/src/cmd/pprof" >&2 && pprof=$work/bin/pprof
+fi
+
+timed() { # label command... -> prints "label: S s, M MiB"
+    local label=$1
+    shift
+    $TIME -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$err_log" || { tail -n 20 "$err_log" >&2; die "$label failed: ${*:0:3}"; }
+    read -r s kib < "$work/time"
+    printf '  %-38s %7.2f s  %5d MiB\n' "$label" "$s" "$((kib / 1024))"
+}
+
+for n in $SIZES; do
+    store=$work/store
+    rm -rf "$store"
+    # The standard layout, written directly: SERVICE/<unix ms>-<first 16 hex of SHA-256>.pb.gz, spread over 7 days.
+    python3 - "$FIXTURES" "$store/api" "$n" <<'PY'
+import hashlib, os, sys, time
+fixtures, directory, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.makedirs(directory, exist_ok=True)
+sources = []
+for name in sorted(os.listdir(fixtures)):
+    if name.startswith("small-") or name == "large.pb.gz":  # real CPU profiles of one program
+        data = open(os.path.join(fixtures, name), "rb").read()
+        sources.append((data, hashlib.sha256(data).hexdigest()[:16]))
+now = int(time.time() * 1000)
+step = 7 * 86_400_000 // n
+for i in range(n):
+    data, digest = sources[i % len(sources)]
+    with open(os.path.join(directory, f"{now - i * step}-{digest}.pb.gz"), "wb") as f:
+        f.write(data)
+PY
+    echo "$n profiles ($(du -sh "$store" | cut -f1)):"
+    timed "pgo fetch --go --cache none" "$PGO" fetch --store "$store" --service api --since 8d --go "$work/fetched.pgo" --cache none --strict
+    timed "pgo fetch --go --select cpu:100" "$PGO" fetch --store "$store" --service api --since 8d --go "$work/cpu.pgo" --select cpu:100 --cache none --strict
+    timed "pgo merge --for go" "$PGO" merge --for go -o "$work/merged.pgo" "$store/api"
+    cmp -s "$work/fetched.pgo" "$work/merged.pgo" || die "the fetch and the merge of the same files differ"
+    if [[ -n $pprof && $n -le $PPROF_MAX ]]; then
+        (cd "$store/api" && timed "go tool pprof -proto -symbolize=none" "$pprof" -proto -symbolize=none -output "$work/pprof.pb.gz" ./*.pb.gz)
+    fi
+done

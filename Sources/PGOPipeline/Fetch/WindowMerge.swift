@@ -1,0 +1,117 @@
+import BinaryFormats
+import Foundation
+import Pprof
+import ProfileStore
+
+/// A window's profiles merged as they arrive, decoded and merged on `workers` mergers at once
+/// in batches: memory holds one batch of downloaded bytes and one decoded profile per worker,
+/// whatever the window's size. The mergers are folded together at the end; merging does not
+/// depend on order, and every merger refuses what the first profile's types rule out, so the
+/// result is the one a single merger taking the profiles in order would give.
+struct WindowMerge {
+    private var mergers: [ProfileMerger]
+    private var typesFixed = false
+    private var batch: [(object: StoredProfile, bytes: [UInt8])] = []
+    private let batchSize: Int
+
+    private enum Outcome: Sendable {
+        case merged(FetchManifest.Object)
+        case failed(String)
+    }
+    /// The manifest entries of the profiles merged, in the order they were given.
+    private(set) var used: [FetchManifest.Object] = []
+
+    init(workers: Int, batchSize: Int = 32) {
+        mergers = Array(repeating: ProfileMerger(), count: max(workers, 1))
+        self.batchSize = max(batchSize, 1)
+    }
+
+    /// Profiles taken but not yet merged.
+    var waiting: Int { batch.count }
+
+    /// Takes one downloaded object; merges once a batch is full. Returns why objects could not
+    /// be merged, in order.
+    mutating func add(_ object: StoredProfile, bytes: [UInt8]) async -> [String] {
+        guard typesFixed else {
+            // Until a profile with samples fixes the types, profiles go in one at a time, in order.
+            do {
+                let profile = try Profile(serialized: bytes)
+                try mergers[0].add(profile, source: object.key)
+                used.append(Self.entry(object, bytes: bytes))
+                if !(profile.samples.isEmpty && profile.sampleTypes.isEmpty) {
+                    for index in mergers.indices.dropFirst() { mergers[index].requireTypes(of: profile, source: object.key) }
+                    typesFixed = true
+                }
+                return []
+            } catch {
+                return [Self.problem(object, error)]
+            }
+        }
+        batch.append((object, bytes))
+        return batch.count >= batchSize ? await flush() : []
+    }
+
+    /// Merges what is waiting, each worker its share, at once.
+    mutating func flush() async -> [String] {
+        guard !batch.isEmpty else { return [] }
+        let items = batch
+        batch = []
+        let workers = min(mergers.count, items.count)
+        // Each worker takes its merger out of the array, so that mutating it copies nothing.
+        var taken: [ProfileMerger] = []
+        for index in 0..<workers {
+            taken.append(mergers[index])
+            mergers[index] = ProfileMerger()
+        }
+        let results = await withTaskGroup(of: (Int, ProfileMerger, [(Int, Outcome)]).self) { group in
+            for (worker, merger) in taken.enumerated() {
+                group.addTask {
+                    var merger = merger
+                    var outcomes: [(Int, Outcome)] = []
+                    for index in stride(from: worker, to: items.count, by: workers) {
+                        let (object, bytes) = items[index]
+                        do {
+                            try merger.add(try Profile(serialized: bytes), source: object.key)
+                            outcomes.append((index, .merged(Self.entry(object, bytes: bytes))))
+                        } catch {
+                            outcomes.append((index, .failed(Self.problem(object, error))))
+                        }
+                    }
+                    return (worker, merger, outcomes)
+                }
+            }
+            var collected: [(Int, ProfileMerger, [(Int, Outcome)])] = []
+            for await result in group { collected.append(result) }
+            return collected
+        }
+        var outcomes: [(Int, Outcome)] = []
+        for (worker, merger, done) in results {
+            mergers[worker] = merger
+            outcomes += done
+        }
+        var problems: [String] = []
+        for (_, outcome) in outcomes.sorted(by: { $0.0 < $1.0 }) {
+            switch outcome {
+            case .merged(let entry): used.append(entry)
+            case .failed(let problem): problems.append(problem)
+            }
+        }
+        return problems
+    }
+
+    /// The merged profile and the main binaries of its inputs (call after `flush`).
+    func finish() throws -> (Profile, mainBinaries: Set<BinaryIdentity>) {
+        var merger = mergers[0]
+        for other in mergers.dropFirst() { try merger.absorb(other) }
+        return (merger.finish(), merger.mainBinaries)
+    }
+
+    static func entry(_ object: StoredProfile, bytes: [UInt8]) -> FetchManifest.Object {
+        .init(key: object.key, time: formatTimestamp(object.createdAt), size: bytes.count, sha256: hexString(SHA256.hash(bytes)), etag: object.etag)
+    }
+
+    /// A merge error names its input; any other names the object here.
+    private static func problem(_ object: StoredProfile, _ error: any Error) -> String {
+        error is MergeError ? "\(error)" : "\(object.key): \(error)"
+    }
+}
