@@ -13,8 +13,11 @@ let fixtures = Fixtures.root
 final class CountingStore: ProfileStore, Sendable {
     let base: LocalDirectoryStore
     private let gets = Locked(0)
+    private let inFlight = Locked((now: 0, most: 0))
     init(_ base: LocalDirectoryStore) { self.base = base }
     var downloads: Int { gets.value }
+    /// The most downloads that were under way at once.
+    var mostInFlight: Int { inFlight.value.most }
     var location: String { base.location }
     func save(_ profile: [UInt8], service: String, createdAt: Date) async throws -> StoredProfile {
         try await base.save(profile, service: service, createdAt: createdAt)
@@ -22,6 +25,8 @@ final class CountingStore: ProfileStore, Sendable {
     func list(service: String, window: TimeWindow) async throws -> StoreListing { try await base.list(service: service, window: window) }
     func get(_ object: StoredProfile) async throws -> [UInt8] {
         gets.withLock { $0 += 1 }
+        inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+        defer { inFlight.withLock { $0.now -= 1 } }
         return try await base.get(object)
     }
     func delete(_ object: StoredProfile) async throws { try await base.delete(object) }
@@ -57,6 +62,54 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         options.flagsDirectory = root + "/flags"
         options.cacheDirectory = root + "/cache"
         return options
+    }
+
+    /// A window far larger than the downloads in flight streams through: never more than
+    /// `concurrency` objects are fetched at once, and the output is the merge of every file.
+    @Test func aLargeWindowStreamsAndGivesTheMergeOfItsFiles() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let base = LocalDirectoryStore(root: root + "/store")
+        let t0 = Date(unixMilliseconds: 1_732_000_000_000)
+        var paths: [String] = []
+        for i in 0..<120 {
+            let bytes = try BoundedFile.read(fixtures + "/profiles/\(["small-1", "small-2", "small-3", "small-4", "large"][i % 5]).pb.gz")
+            let stored = try await base.save(bytes, service: "api", createdAt: t0.addingTimeInterval(Double(i)))
+            paths.append(root + "/store/" + stored.key)
+        }
+        let store = CountingStore(base)
+        var options = options(root)
+        options.cacheDirectory = nil
+        options.concurrency = 4
+        let outcome = try await ProfileFetcher(options: options, store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        #expect(outcome.failure == nil)
+        #expect(store.downloads == 120 && store.mostInFlight <= 4, "\(store.mostInFlight) in flight")
+        #expect(outcome.manifest.objects.count == 120 && outcome.manifest.summary.objects == 120)
+        #expect(outcome.manifest.objects.map(\.time) == outcome.manifest.objects.map(\.time).sorted())
+        let merged = try mergeProfiles(paths.map { ProfileSource.file($0) }, workers: 2).profile.trimmedForGoPGO().serialized()
+        #expect(try BoundedFile.read(root + "/default.pgo") == merged)
+        // The manifest is JSON with its summary first.
+        let json = String(decoding: try BoundedFile.read(root + "/flags/manifest.json"), as: UTF8.self)
+        #expect(json.hasPrefix("{\n  \"summary\" : {"))
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect((parsed["objects"] as? [Any])?.count == 120 && (parsed["summary"] as? [String: Any])?["objects"] as? Int == 120)
+    }
+
+    /// newest:N takes the newest it can read: an unreadable one gives its place to the next.
+    @Test func aRankedSelectionReplacesAnUnreadableObject() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await filledStore(root)
+        let objects = try await store.list(service: "api", window: .all).profiles
+        let newest = try #require(objects.last)
+        try AtomicFile.write([0x1f, 0x8b, 0, 1, 2, 3], to: root + "/store/" + newest.key)
+        var options = options(root)
+        options.selection = .newest(2)
+        options.cacheDirectory = nil
+        let outcome = try await ProfileFetcher(options: options, store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        #expect(outcome.failure == nil)
+        #expect(outcome.manifest.objects.map(\.key) == objects.dropLast().suffix(2).map(\.key))
+        #expect(outcome.manifest.skipped.count == 1 && outcome.manifest.skipped[0].hasPrefix(newest.key), "\(outcome.manifest.skipped)")
     }
 
     @Test func fetchWritesProfileFlagsAndManifestAndSecondRunDownloadsNothing() async throws {

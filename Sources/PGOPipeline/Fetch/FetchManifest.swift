@@ -1,5 +1,22 @@
 import Foundation
 
+/// A JSON string literal (RFC 8259 escaping).
+func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
+
 /// What went into a build's profile, so a build can always say which profiles it used.
 public struct FetchManifest: Codable, Sendable, Equatable {
     public struct Object: Codable, Sendable, Equatable {
@@ -41,9 +58,50 @@ public struct FetchManifest: Codable, Sendable, Equatable {
     /// For a sample profile: each build in the window, its samples, and where its symbols came from.
     public var builds: [SampleProfileWorkflow.SymbolizationReport.Build]? = nil
 
+    /// What a reader of a large manifest wants first: how many objects, how many bytes, which times.
+    public struct Summary: Codable, Sendable, Equatable {
+        public var objects: Int
+        public var bytes: Int
+        public var skipped: Int
+        public var firstTime: String?
+        public var lastTime: String?
+    }
+
+    public var summary: Summary {
+        Summary(objects: objects.count, bytes: objects.reduce(0) { $0 + $1.size }, skipped: skipped.count,
+                firstTime: objects.map(\.time).min(), lastTime: objects.map(\.time).max())
+    }
+
+    /// The manifest as JSON: the summary first, then the settings and results (keys sorted), then
+    /// the objects, one per line. The objects are written by hand: JSONEncoder's tree of a
+    /// 100,000-object manifest took more memory than the whole merge.
     public func json() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(self)) ?? Data("{}".utf8)) + [0x0a]
+        var header = self
+        header.objects = []
+        // The settings and results, as JSONEncoder writes them, without the objects and with the summary added.
+        var members = ((try? encoder.encode(header)).flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]) ?? [:]
+        members["objects"] = nil
+        let summaryJSON = (try? encoder.encode(summary)).flatMap { try? JSONSerialization.jsonObject(with: $0) } ?? [:]
+        func pretty(_ value: Any) -> String {
+            let data = (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+            return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\n", with: "\n  ")
+        }
+        var out = Array("{\n  \"summary\" : \(pretty(summaryJSON)),".utf8)
+        for key in members.keys.sorted() {
+            let value = members[key]!
+            let text = value is [String: Any] || value is [Any] ? pretty(value) : pretty([value]).dropFirst().dropLast().trimmingCharacters(in: .whitespacesAndNewlines)
+            out += Array("\n  \(jsonString(key)) : \(text),".utf8)
+        }
+        out += Array("\n  \"objects\" : [".utf8)
+        out.reserveCapacity(out.count + objects.count * 200)
+        for (index, object) in objects.enumerated() {
+            out += Array("\n    {\"key\" : \(jsonString(object.key)), \"time\" : \(jsonString(object.time)), \"size\" : \(object.size), \"sha256\" : \(jsonString(object.sha256))".utf8)
+            if let etag = object.etag { out += Array(", \"etag\" : \(jsonString(etag))".utf8) }
+            out += Array((index + 1 < objects.count ? "}," : "}").utf8)
+        }
+        out += Array((objects.isEmpty ? "]\n}\n" : "\n  ]\n}\n").utf8)
+        return out
     }
 }
