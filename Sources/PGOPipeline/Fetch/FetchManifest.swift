@@ -73,9 +73,17 @@ public struct FetchManifest: Codable, Sendable, Equatable {
     }
 
     /// The manifest as JSON: the summary first, then the settings and results (keys sorted), then
-    /// the objects, one per line. The objects are written by hand: JSONEncoder's tree of a
-    /// 100,000-object manifest took more memory than the whole merge.
+    /// the objects, one per line. The objects are written by hand, a thousand lines at a time:
+    /// JSONEncoder's tree of a 100,000-object manifest, or the whole text at once, took more
+    /// memory than the merge.
     public func json() -> [UInt8] {
+        var out: [UInt8] = []
+        writeJSON { out += $0 }
+        return out
+    }
+
+    /// `json()` handed over in pieces, for writing a large manifest without holding its text.
+    public func writeJSON(_ write: ([UInt8]) throws -> Void) rethrows {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var header = self
@@ -88,20 +96,23 @@ public struct FetchManifest: Codable, Sendable, Equatable {
             let data = (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
             return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\n", with: "\n  ")
         }
-        var out = Array("{\n  \"summary\" : \(pretty(summaryJSON)),".utf8)
+        var head = "{\n  \"summary\" : \(pretty(summaryJSON)),"
         for key in members.keys.sorted() {
             let value = members[key]!
             let text = value is [String: Any] || value is [Any] ? pretty(value) : pretty([value]).dropFirst().dropLast().trimmingCharacters(in: .whitespacesAndNewlines)
-            out += Array("\n  \(jsonString(key)) : \(text),".utf8)
+            head += "\n  \(jsonString(key)) : \(text),"
         }
-        out += Array("\n  \"objects\" : [".utf8)
-        out.reserveCapacity(out.count + objects.count * 200)
+        try write(Array((head + "\n  \"objects\" : [").utf8))
+        var piece = ""
         for (index, object) in objects.enumerated() {
-            out += Array("\n    {\"key\" : \(jsonString(object.key)), \"time\" : \(jsonString(object.time)), \"size\" : \(object.size), \"sha256\" : \(jsonString(object.sha256))".utf8)
-            if let etag = object.etag { out += Array(", \"etag\" : \(jsonString(etag))".utf8) }
-            out += Array((index + 1 < objects.count ? "}," : "}").utf8)
+            piece += "\n    {\"key\" : \(jsonString(object.key)), \"time\" : \(jsonString(object.time)), \"size\" : \(object.size), \"sha256\" : \(jsonString(object.sha256))"
+            if let etag = object.etag { piece += ", \"etag\" : \(jsonString(etag))" }
+            piece += index + 1 < objects.count ? "}," : "}"
+            if index % 1000 == 999 {
+                try write(Array(piece.utf8))
+                piece = ""
+            }
         }
-        out += Array((objects.isEmpty ? "]\n}\n" : "\n  ]\n}\n").utf8)
-        return out
+        try write(Array((piece + (objects.isEmpty ? "]\n}\n" : "\n  ]\n}\n")).utf8))
     }
 }

@@ -157,7 +157,14 @@ public struct ProfileFetcher: Sendable {
         }
         if let path = options.manifestPath {
             try AtomicFile.createDirectory((path as NSString).deletingLastPathComponent)
-            try AtomicFile.write(manifest.json(), to: path)
+            let file = try AtomicFile.Stream(to: path)
+            do {
+                try manifest.writeJSON { try file.append($0) }
+                try file.commit()
+            } catch {
+                file.discard()
+                throw error
+            }
         }
     }
 

@@ -11,10 +11,10 @@ public enum AtomicFile {
     public static let staleAfter: TimeInterval = 3600
 
     public static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o644) throws(InputError) {
-        let file = try Pending(for: path)
+        let file = try Stream(to: path, permissions: permissions)
         do {
             try file.append(bytes)
-            try file.commit(permissions: permissions)
+            try file.commit()
         } catch {
             file.discard()
             throw error
@@ -26,14 +26,28 @@ public enum AtomicFile {
     public static func write(
         to path: String, permissions: mode_t = 0o644, _ produce: (_ append: ([UInt8]) throws -> Void) async throws -> Void
     ) async throws {
-        let file = try Pending(for: path)
+        let file = try Stream(to: path, permissions: permissions)
         do {
             try await produce { bytes in try file.append(bytes) }
-            try file.commit(permissions: permissions)
+            try file.commit()
         } catch {
             file.discard()
             throw error
         }
+    }
+
+    /// A file written in pieces by synchronous code (`append`, then `commit`, or `discard` on
+    /// failure): the same temporary-file-and-rename as `write`.
+    public final class Stream {
+        private let pending: Pending
+        private let permissions: mode_t
+        public init(to path: String, permissions: mode_t = 0o644) throws(InputError) {
+            pending = try Pending(for: path)
+            self.permissions = permissions
+        }
+        public func append(_ bytes: [UInt8]) throws(InputError) { try pending.append(bytes) }
+        public func commit() throws(InputError) { try pending.commit(permissions: permissions) }
+        public func discard() { pending.discard() }
     }
 
     /// A temporary file next to its target, until it is renamed over it or removed.
