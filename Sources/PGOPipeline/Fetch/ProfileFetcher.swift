@@ -261,10 +261,13 @@ public struct ProfileFetcher: Sendable {
             var problems = await merge.add(object, bytes: bytes)
             guard let limit else { return Handled(problems: problems) }
             // A ranked rule takes the best until it has `limit` usable ones: merge as soon as enough wait.
-            if merge.used.count + merge.waiting >= limit { problems += await merge.flush() }
+            if merge.used.count + merge.unfinished >= limit {
+                problems += await merge.flush()
+                problems += await merge.drain()
+            }
             return Handled(more: merge.used.count < limit, problems: problems)
         }
-        for problem in await merge.flush() { try skip(problem, into: &manifest) }
+        for problem in await merge.flush() + merge.drain() { try skip(problem, into: &manifest) }
         guard !merge.used.isEmpty else { throw FetchError("none of the \(objects.count) profiles in the window could be read") }
         manifest.objects += merge.used.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
         let (merged, mainBinaries) = try merge.finish()

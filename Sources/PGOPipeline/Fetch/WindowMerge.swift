@@ -26,9 +26,6 @@ struct WindowMerge {
         self.batchSize = max(batchSize, 1)
     }
 
-    /// Profiles taken but not yet merged.
-    var waiting: Int { batch.count }
-
     /// Takes one downloaded object; merges once a batch is full. Returns why objects could not
     /// be merged, in order.
     mutating func add(_ object: StoredProfile, bytes: [UInt8]) async -> [String] {
@@ -51,44 +48,64 @@ struct WindowMerge {
         return batch.count >= batchSize ? await flush() : []
     }
 
-    /// Merges what is waiting, each worker its share, at once.
+    /// A batch being merged while the next one downloads, and the mergers it took.
+    private var running: Task<(mergers: [(Int, ProfileMerger)], outcomes: [(Int, Outcome)]), Never>? = nil
+    private var runningCount = 0
+
+    /// Profiles handed over whose merge has not finished.
+    var unfinished: Int { batch.count + runningCount }
+
+    /// Starts merging what is waiting, each worker its share, and returns the outcome of the
+    /// batch before it (downloads go on while a batch merges).
     mutating func flush() async -> [String] {
-        guard !batch.isEmpty else { return [] }
+        let problems = await drain()
+        guard !batch.isEmpty else { return problems }
         let items = batch
         batch = []
         let workers = min(mergers.count, items.count)
         // Each worker takes its merger out of the array, so that mutating it copies nothing.
-        var taken: [ProfileMerger] = []
+        var taken: [(Int, ProfileMerger)] = []
         for index in 0..<workers {
-            taken.append(mergers[index])
+            taken.append((index, mergers[index]))
             mergers[index] = ProfileMerger()
         }
-        let results = await withTaskGroup(of: (Int, ProfileMerger, [(Int, Outcome)]).self) { group in
-            for (worker, merger) in taken.enumerated() {
-                group.addTask {
-                    var merger = merger
-                    var outcomes: [(Int, Outcome)] = []
-                    for index in stride(from: worker, to: items.count, by: workers) {
-                        let (object, bytes) = items[index]
-                        do {
-                            try merger.add(try Profile(serialized: bytes), source: object.key)
-                            outcomes.append((index, .merged(Self.entry(object, bytes: bytes))))
-                        } catch {
-                            outcomes.append((index, .failed(Self.problem(object, error))))
+        runningCount = items.count
+        running = Task {
+            await withTaskGroup(of: (Int, ProfileMerger, [(Int, Outcome)]).self) { group in
+                for (worker, merger) in taken {
+                    group.addTask {
+                        var merger = merger
+                        var outcomes: [(Int, Outcome)] = []
+                        for index in stride(from: worker, to: items.count, by: workers) {
+                            let (object, bytes) = items[index]
+                            do {
+                                try merger.add(try Profile(serialized: bytes), source: object.key)
+                                outcomes.append((index, .merged(Self.entry(object, bytes: bytes))))
+                            } catch {
+                                outcomes.append((index, .failed(Self.problem(object, error))))
+                            }
                         }
+                        return (worker, merger, outcomes)
                     }
-                    return (worker, merger, outcomes)
                 }
+                var mergers: [(Int, ProfileMerger)] = [], outcomes: [(Int, Outcome)] = []
+                for await (worker, merger, done) in group {
+                    mergers.append((worker, merger))
+                    outcomes += done
+                }
+                return (mergers, outcomes)
             }
-            var collected: [(Int, ProfileMerger, [(Int, Outcome)])] = []
-            for await result in group { collected.append(result) }
-            return collected
         }
-        var outcomes: [(Int, Outcome)] = []
-        for (worker, merger, done) in results {
-            mergers[worker] = merger
-            outcomes += done
-        }
+        return problems
+    }
+
+    /// Waits for the batch being merged; returns why its objects could not be merged, in order.
+    mutating func drain() async -> [String] {
+        guard let running else { return [] }
+        let (done, outcomes) = await running.value
+        self.running = nil
+        runningCount = 0
+        for (worker, merger) in done { mergers[worker] = merger }
         var problems: [String] = []
         for (_, outcome) in outcomes.sorted(by: { $0.0 < $1.0 }) {
             switch outcome {
@@ -99,7 +116,7 @@ struct WindowMerge {
         return problems
     }
 
-    /// The merged profile and the main binaries of its inputs (call after `flush`).
+    /// The merged profile and the main binaries of its inputs (call after `flush` and `drain`).
     func finish() throws -> (Profile, mainBinaries: Set<BinaryIdentity>) {
         var merger = mergers[0]
         for other in mergers.dropFirst() { try merger.absorb(other) }
