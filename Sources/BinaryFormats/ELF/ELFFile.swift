@@ -139,10 +139,6 @@ public struct ELFFile: Sendable {
         return offset - segment.offset + segment.virtualAddress
     }
 
-    public func virtualAddresses(ofFileOffsets offsets: [UInt64]) -> [UInt64] {
-        offsets.map(virtualAddress(ofFileOffset:))
-    }
-
     /// The virtual addresses of `addresses` sampled in a process mapping (`memoryStart`,
     /// `fileOffset`) of this binary: through the file offset, where a segment of this file holds
     /// it. A debug-only file (`llvm-objcopy --only-keep-debug`) keeps the segments' addresses but
