@@ -12,6 +12,7 @@
 #   AWS_JOBS=default  aws s3 max_concurrent_requests values to time; "default" is the CLI's own
 #                     default (10 in awscli v1); the first is the target's baseline
 #   FIXTURES=dir      profiles uploaded round-robin (default: Fixtures/profiles)
+#   FETCH=1           also time `pgo fetch --go --cache none` of the whole window (wall, peak RSS)
 #   PGO_WEED, PGO_AWS SeaweedFS `weed` and the aws CLI (default: from .build-peers/env.sh,
 #                     which `.ci/install-peers` writes; run it first if .build-peers is missing)
 #
@@ -393,4 +394,11 @@ if awk -v r="$r" 'BEGIN { exit !(r != "n/a" && r <= 1.0) }'; then
     echo "TARGET MET: pgo no slower than aws s3 sync (${r}x <= 1.00x)"
 else
     echo "TARGET MISSED: pgo no slower than aws s3 sync (${r}x > 1.00x)"
+fi
+
+if [[ ${FETCH:-0} == 1 ]]; then
+    $TIME -f '%e %M' -o "$work/fetch-time" "$PGO" fetch --store "$store" --service "$service" --from 0 --go "$work/fetched.pgo" \
+        --cache none --strict 2>"$work/stderr.log" >/dev/null || { cat "$work/stderr.log" >&2; die "pgo fetch failed"; }
+    read -r s kib < "$work/fetch-time"
+    printf 'pgo fetch --go --cache none of the %d profiles: %.2f s, peak %d MiB\n' "$N" "$s" "$((kib / 1024))"
 fi
