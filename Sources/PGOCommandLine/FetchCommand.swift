@@ -29,6 +29,13 @@ public enum FetchCommand: Command {
             makes any failure an error. Running it again on the same objects gives byte-identical outputs and
             downloads nothing (the cache is keyed by store, key and ETag).
 
+            For --llvm, address-only profiles (the Swift agent's, perf's) are symbolized build by build, each against
+            its own symbol file, found by ELF build ID among the --binary files, in the download cache, in the store's
+            buildid/ area ('pgo symbols upload', or the agent, put them there) and on the debuginfod servers of
+            DEBUGINFOD_URLS; no earlier binary is needed on disk. The manifest records each build's samples and where
+            its symbols came from; more than 5 % of the executables' samples without symbols is a warning (--strict:
+            an error).
+
             Instrumented profiles (.profraw from -profile-generate binaries, uploaded with pgo upload) are merged
             by the llvm-profdata next to swiftc (PGO_LLVM_PROFDATA overrides it), with every counter raised by one
             so that swiftc 6.3.1 does not crash on branches that never ran.
