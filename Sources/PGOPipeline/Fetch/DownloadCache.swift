@@ -19,13 +19,14 @@ struct DownloadCache: Sendable {
 
     /// The cached bytes, if they are still the object's: an entry that fails the object's check
     /// (`StoredProfile.mismatch`) is dropped, and the object is downloaded again.
-    func bytes(for object: StoredProfile, store: String) -> [UInt8]? {
+    func bytes(for object: StoredProfile, store: String) -> DownloadedProfile? {
         guard let path = path(for: object, store: store), let bytes = try? BoundedFile.read(path) else { return nil }
-        guard object.mismatch(bytes) == nil else {
+        let download = DownloadedProfile(bytes: bytes)
+        guard object.mismatch(download) == nil else {
             AtomicFile.remove(path)
             return nil
         }
-        return bytes
+        return download
     }
 
     /// Best effort: a cache that cannot be written only costs a download next time. Only bytes

@@ -182,29 +182,29 @@ public struct ProfileFetcher: Sendable {
     /// the manifest's download and cache counts.
     private func stream(
         _ objects: [StoredProfile], counting: Bool = true, into manifest: inout FetchManifest,
-        handle: (StoredProfile, [UInt8]) async throws -> Handled
+        handle: (StoredProfile, DownloadedProfile) async throws -> Handled
     ) async throws {
         let cache = options.cacheDirectory.map(DownloadCache.init)
         let store = self.store
         let concurrency = options.concurrency
-        try await withThrowingTaskGroup(of: (Int, Result<[UInt8], Error>, Bool).self) { group in
+        try await withThrowingTaskGroup(of: (Int, Result<DownloadedProfile, Error>, Bool).self) { group in
             var started = 0
             func start() {
                 let index = started, object = objects[index]
                 started += 1
                 group.addTask {
-                    if let bytes = cache?.bytes(for: object, store: store.location) { return (index, .success(bytes), true) }
+                    if let cached = cache?.bytes(for: object, store: store.location) { return (index, .success(cached), true) }
                     do {
-                        let bytes = try await store.get(object)
-                        cache?.store(bytes, for: object, store: store.location)
-                        return (index, .success(bytes), false)
+                        let download = try await store.getWithDigest(object)
+                        cache?.store(download.bytes, for: object, store: store.location)
+                        return (index, .success(download), false)
                     } catch {
                         return (index, .failure(error), false)
                     }
                 }
             }
             while started < min(concurrency, objects.count) { start() }
-            var arrived: [Int: Result<[UInt8], Error>] = [:]
+            var arrived: [Int: Result<DownloadedProfile, Error>] = [:]
             var next = 0, done = 0, bytesSoFar = 0
             while let (index, result, cached) = try await group.next() {
                 done += 1
@@ -247,8 +247,8 @@ public struct ProfileFetcher: Sendable {
         var transfersCounted = false
         if case .cpu = options.selection {
             var totals: [String: Int64] = [:]
-            try await stream(objects, into: &manifest) { object, bytes in
-                totals[object.key] = cpuTotal(try Profile(serialized: bytes))
+            try await stream(objects, into: &manifest) { object, download in
+                totals[object.key] = cpuTotal(try Profile(serialized: download.bytes))
                 return Handled()
             }
             transfersCounted = true
@@ -257,8 +257,8 @@ public struct ProfileFetcher: Sendable {
         }
         let limit = transfersCounted ? nil : options.selection.limit
         var merge = WindowMerge(workers: ProcessInfo.processInfo.activeProcessorCount)
-        try await stream(candidates, counting: !transfersCounted, into: &manifest) { object, bytes in
-            var problems = await merge.add(object, bytes: bytes)
+        try await stream(candidates, counting: !transfersCounted, into: &manifest) { object, download in
+            var problems = await merge.add(object, download)
             guard let limit else { return Handled(problems: problems) }
             // A ranked rule takes the best until it has `limit` usable ones: merge as soon as enough wait.
             if merge.used.count + merge.unfinished >= limit {
@@ -284,14 +284,15 @@ public struct ProfileFetcher: Sendable {
         let chosen = selection.choose(from: objects)
         var inputs: [InstrumentedProfileMerge.Input] = []
         var used: [FetchManifest.Object] = []
-        try await stream(chosen, into: &manifest) { object, bytes in
+        try await stream(chosen, into: &manifest) { object, download in
+            let bytes = download.bytes
             let kind = ProfileKind(detecting: bytes)
             if kind == .llvmRaw {
                 do throws(InputError) { _ = try RawProfileLayout(parsing: bytes, source: "") } catch { throw FetchError(error.problem) }
             }
             guard kind == object.kind else { throw FetchError("named \(object.kind.rawValue) but holds \(kind.rawValue)") }
             inputs.append(.init(source: object.key, bytes: bytes))
-            used.append(WindowMerge.entry(object, bytes: bytes))
+            used.append(WindowMerge.entry(object, download))
             return Handled()
         }
         manifest.objects += used

@@ -11,7 +11,7 @@ import ProfileStore
 struct WindowMerge {
     private var mergers: [ProfileMerger]
     private var typesFixed = false
-    private var batch: [(object: StoredProfile, bytes: [UInt8])] = []
+    private var batch: [(object: StoredProfile, download: DownloadedProfile)] = []
     private let batchSize: Int
 
     private enum Outcome: Sendable {
@@ -28,13 +28,13 @@ struct WindowMerge {
 
     /// Takes one downloaded object; merges once a batch is full. Returns why objects could not
     /// be merged, in order.
-    mutating func add(_ object: StoredProfile, bytes: [UInt8]) async -> [String] {
+    mutating func add(_ object: StoredProfile, _ download: DownloadedProfile) async -> [String] {
         guard typesFixed else {
             // Until a profile with samples fixes the types, profiles go in one at a time, in order.
             do {
-                let profile = try Profile(serialized: bytes)
+                let profile = try Profile(serialized: download.bytes)
                 try mergers[0].add(profile, source: object.key)
-                used.append(Self.entry(object, bytes: bytes))
+                used.append(Self.entry(object, download))
                 if !(profile.samples.isEmpty && profile.sampleTypes.isEmpty) {
                     for index in mergers.indices.dropFirst() { mergers[index].requireTypes(of: profile, source: object.key) }
                     typesFixed = true
@@ -44,7 +44,7 @@ struct WindowMerge {
                 return [Self.problem(object, error)]
             }
         }
-        batch.append((object, bytes))
+        batch.append((object, download))
         return batch.count >= batchSize ? await flush() : []
     }
 
@@ -77,10 +77,10 @@ struct WindowMerge {
                         var merger = merger
                         var outcomes: [(Int, Outcome)] = []
                         for index in stride(from: worker, to: items.count, by: workers) {
-                            let (object, bytes) = items[index]
+                            let (object, download) = items[index]
                             do {
-                                try merger.add(try Profile(serialized: bytes), source: object.key)
-                                outcomes.append((index, .merged(Self.entry(object, bytes: bytes))))
+                                try merger.add(try Profile(serialized: download.bytes), source: object.key)
+                                outcomes.append((index, .merged(Self.entry(object, download))))
                             } catch {
                                 outcomes.append((index, .failed(Self.problem(object, error))))
                             }
@@ -123,8 +123,8 @@ struct WindowMerge {
         return (merger.finish(), merger.mainBinaries)
     }
 
-    static func entry(_ object: StoredProfile, bytes: [UInt8]) -> FetchManifest.Object {
-        .init(key: object.key, time: formatTimestamp(object.createdAt), size: bytes.count, sha256: hexString(SHA256.hash(bytes)), etag: object.etag)
+    static func entry(_ object: StoredProfile, _ download: DownloadedProfile) -> FetchManifest.Object {
+        .init(key: object.key, time: formatTimestamp(object.createdAt), size: download.bytes.count, sha256: hexString(download.sha256), etag: object.etag)
     }
 
     /// A merge error names its input; any other names the object here.

@@ -118,7 +118,9 @@ public struct LocalDirectoryStore: ProfileStore {
     }
 
     /// The object's bytes, checked against its listed size and the hash in its key.
-    public func get(_ object: StoredProfile) async throws -> [UInt8] {
+    public func get(_ object: StoredProfile) async throws -> [UInt8] { try await getWithDigest(object).bytes }
+
+    public func getWithDigest(_ object: StoredProfile) async throws -> DownloadedProfile {
         let bytes: [UInt8]
         do {
             bytes = try BoundedFile.read(try checkedPath(object.key))
@@ -127,8 +129,9 @@ public struct LocalDirectoryStore: ProfileStore {
         } catch let error as InputError {
             throw StoreError("\(location): \(object.key): \(error.problem)")
         }
-        if let mismatch = object.mismatch(bytes) { throw StoreError("\(location): \(object.key): the file is not the profile it was saved as: \(mismatch)") }
-        return bytes
+        let download = DownloadedProfile(bytes: bytes)
+        if let mismatch = object.mismatch(download) { throw StoreError("\(location): \(object.key): the file is not the profile it was saved as: \(mismatch)") }
+        return download
     }
 
     public func delete(_ object: StoredProfile) async throws {

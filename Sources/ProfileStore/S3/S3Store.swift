@@ -93,11 +93,13 @@ public struct S3Store: ProfileStore {
 
     /// The object's bytes, checked against what the listing promised (`StoredProfile.mismatch`);
     /// a body that does not match is downloaded once more, then refused naming the object.
-    public func get(_ object: StoredProfile) async throws -> [UInt8] {
+    public func get(_ object: StoredProfile) async throws -> [UInt8] { try await getWithDigest(object).bytes }
+
+    public func getWithDigest(_ object: StoredProfile) async throws -> DownloadedProfile {
         var problem = ""
         for _ in 0..<2 {
-            let body = try await client.getObject(key: object.key).body
-            guard let mismatch = object.mismatch(body) else { return body }
+            let download = DownloadedProfile(bytes: try await client.getObject(key: object.key).body)
+            guard let mismatch = object.mismatch(download) else { return download }
             problem = mismatch
         }
         throw StoreError("\(client.resource(object.key)): the downloaded bytes are not the object's, twice: \(problem)")

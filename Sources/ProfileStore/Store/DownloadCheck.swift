@@ -5,10 +5,14 @@ extension StoredProfile {
     /// listing gave, the SHA-256 prefix in a swift-pgo key (`TIME-HASH.ext`) and the ETag where
     /// it is an MD5 (single-part S3 objects). Nil when they match. A corrupt body, a proxy that
     /// rewrote it, or a cache entry gone bad is caught here, before anyone merges it.
-    public func mismatch(_ bytes: [UInt8]) -> String? {
+    public func mismatch(_ bytes: [UInt8]) -> String? { mismatch(DownloadedProfile(bytes: bytes)) }
+
+    /// `mismatch` of bytes whose SHA-256 is known.
+    public func mismatch(_ download: DownloadedProfile) -> String? {
+        let bytes = download.bytes
         if bytes.count != size { return "\(bytes.count) bytes, but the listing gave \(size)" }
         if let promised = keyHash {
-            let actual = String(hexString(SHA256.hash(bytes)).prefix(16))
+            let actual = String(hexString(download.sha256).prefix(16))
             if actual != promised { return "SHA-256 begins \(actual), but the key promises \(promised)" }
         }
         if let promised = md5ETag {

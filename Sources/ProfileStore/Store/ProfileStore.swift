@@ -22,6 +22,10 @@ public protocol ProfileStore: Sendable {
     /// The bytes of one listed object.
     func get(_ object: StoredProfile) async throws -> [UInt8]
 
+    /// `get`, with the bytes' SHA-256: stores that check what they download compute it anyway,
+    /// and a fetch's manifest records it.
+    func getWithDigest(_ object: StoredProfile) async throws -> DownloadedProfile
+
     /// Deletes one listed object.
     func delete(_ object: StoredProfile) async throws
 }
@@ -75,7 +79,22 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// An object's bytes and their SHA-256.
+public struct DownloadedProfile: Sendable {
+    public var bytes: [UInt8]
+    public var sha256: [UInt8]
+    public init(bytes: [UInt8], sha256: [UInt8]) {
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+    public init(bytes: [UInt8]) { self.init(bytes: bytes, sha256: SHA256.hash(bytes)) }
+}
+
 extension ProfileStore {
+    public func getWithDigest(_ object: StoredProfile) async throws -> DownloadedProfile {
+        DownloadedProfile(bytes: try await get(object))
+    }
+
     /// The seed's GetProfile: the profile of `service` saved at `createdAt` (to the millisecond).
     public func get(service: String, createdAt: Date) async throws -> [UInt8] {
         let matches = try await list(service: service, window: TimeWindow(from: createdAt, to: createdAt)).profiles
