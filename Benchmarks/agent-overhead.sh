@@ -34,7 +34,7 @@ FREQUENCY=${FREQUENCY:-100}
 DURATION=${DURATION:-1s}
 TARGET=${TARGET:-1}
 KEEP=${KEEP:-0}
-TIME=/usr/bin/time
+require_gnu_time
 scratch=.build-agentbench
 
 
@@ -49,7 +49,6 @@ done
 if command -v perf >/dev/null; then PERF=${PERF:-1}; else PERF=${PERF:-0}; fi
 [[ $PERF == 0 || $PERF == 1 ]] || die "PERF must be 0 or 1, got '$PERF'"
 if [[ $PERF == 1 ]]; then command -v perf >/dev/null || die "PERF=1 needs linux perf"; fi
-[[ -x $TIME ]] || die "GNU time is needed at $TIME"
 $TIME -f '%e %U' -o /dev/null true 2>/dev/null || die "$TIME is not GNU time (needs -f and -o)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/agent-overhead.XXXXXX")

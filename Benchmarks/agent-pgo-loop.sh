@@ -33,7 +33,7 @@ FREQUENCY=${FREQUENCY:-100}
 CALLGRIND=${CALLGRIND:-0}
 CALLGRIND_SCALE=${CALLGRIND_SCALE:-1}
 KEEP=${KEEP:-0}
-TIME=/usr/bin/time
+require_gnu_time
 scratch_plain=.build-agentbench-pgo-a
 scratch_profiled=.build-agentbench-pgo-b
 service=agent-demo
@@ -45,7 +45,6 @@ done
 [[ $SEED =~ ^[0-9]+$ ]] || die "SEED must be a non-negative integer, got '$SEED'"
 [[ $CALLGRIND == 0 || $CALLGRIND == 1 ]] || die "CALLGRIND must be 0 or 1, got '$CALLGRIND'"
 [[ $KEEP == 0 || $KEEP == 1 ]] || die "KEEP must be 0 or 1, got '$KEEP'"
-[[ -x $TIME ]] || die "GNU time is needed at $TIME"
 $TIME -f '%e %U' -o /dev/null true 2>/dev/null || die "$TIME is not GNU time (needs -f and -o)"
 if [[ $CALLGRIND == 1 ]]; then command -v valgrind >/dev/null || die "CALLGRIND=1 needs valgrind"; fi
 

@@ -53,3 +53,10 @@ run() {
     shift 2
     "$@" 2>"$err_log" || { tail -n 30 "$err_log" >&2; die "$label failed: $*"; }
 }
+
+# require_gnu_time: sets TIME to GNU time (needed for -f '%e %M' -o FILE: wall time and peak RSS), or dies.
+require_gnu_time() {
+    TIME=/usr/bin/time
+    [[ -x $TIME ]] || die "GNU time is needed at $TIME"
+    $TIME -f '%e %M' -o /dev/null true 2>/dev/null || die "$TIME is not GNU time (needs -f and -o)"
+}

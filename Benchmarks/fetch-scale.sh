@@ -22,8 +22,7 @@ SIZES=${SIZES:-"2000 20000 100000"}
 PPROF_MAX=${PPROF_MAX:-20000}
 FIXTURES=${FIXTURES:-$root/Fixtures/profiles}
 GO=${GO:-go}
-TIME=/usr/bin/time
-[[ -x $TIME ]] || die "GNU time is needed at $TIME"
+require_gnu_time
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgo-fetch-scale.XXXXXX")
 err_log=$work/errors.log

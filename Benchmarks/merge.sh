@@ -23,13 +23,11 @@ GO=${GO:-go}
 SIZES=${SIZES:-"24 504 2016"}
 RUNS=${RUNS:-5}
 FIXTURES=${FIXTURES:-$root/Fixtures/profiles}
-TIME=/usr/bin/time
+require_gnu_time
 
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
 for n in $SIZES; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "SIZES must be positive integers, got '$n'"; done
-[[ -x $TIME ]] || die "GNU time is needed at $TIME"
-$TIME -f '%e %M' -o /dev/null true 2>/dev/null || die "$TIME is not GNU time (needs -f and -o)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgo-merge-bench.XXXXXX")
 cleanup() { rm -rf "$work"; }

@@ -28,7 +28,7 @@ RUNS=${RUNS:-5}
 PGO_JOBS=${PGO_JOBS:-8}
 AWS_JOBS=${AWS_JOBS:-default}
 FIXTURES=${FIXTURES:-$root/Fixtures/profiles}
-TIME=/usr/bin/time
+require_gnu_time
 
 
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, got '$N'"
@@ -36,8 +36,6 @@ TIME=/usr/bin/time
 for j in $PGO_JOBS; do [[ $j =~ ^[1-9][0-9]*$ ]] || die "PGO_JOBS must be positive integers, got '$j'"; done
 for j in $AWS_JOBS; do [[ $j == default || $j =~ ^[1-9][0-9]*$ ]] || die "AWS_JOBS must be 'default' or positive integers, got '$j'"; done
 [[ -n ${PGO_JOBS// /} && -n ${AWS_JOBS// /} ]] || die "PGO_JOBS and AWS_JOBS need at least one value each"
-[[ -x $TIME ]] || die "GNU time is needed at $TIME"
-$TIME -f '%e %M' -o /dev/null true 2>/dev/null || die "$TIME is not GNU time (needs -f and -o)"
 command -v python3 >/dev/null || die "python3 is needed (free ports, readiness checks)"
 command -v setsid >/dev/null || die "setsid (util-linux) is needed"
 

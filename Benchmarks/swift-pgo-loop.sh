@@ -29,7 +29,7 @@ TRAIN_SCALE=${TRAIN_SCALE:-$SCALE}
 CALLGRIND=${CALLGRIND:-0}
 CALLGRIND_SCALE=${CALLGRIND_SCALE:-1}
 KEEP=${KEEP:-0}
-TIME=/usr/bin/time
+require_gnu_time
 
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
@@ -40,7 +40,6 @@ done
 [[ $CALLGRIND == 0 || $CALLGRIND == 1 ]] || die "CALLGRIND must be 0 or 1, got '$CALLGRIND'"
 [[ $KEEP == 0 || $KEEP == 1 ]] || die "KEEP must be 0 or 1, got '$KEEP'"
 ((${#workload_sources[@]} > 1)) || die "no workload sources in $script_dir/Workload/Sources"
-[[ -x $TIME ]] || die "GNU time is needed at $TIME"
 $TIME -f '%e %U' -o /dev/null true 2>/dev/null || die "$TIME is not GNU time (needs -f and -o)"
 command -v perf >/dev/null || die "linux perf is needed (Debian: linux-perf)"
 if [[ $CALLGRIND == 1 ]]; then command -v valgrind >/dev/null || die "CALLGRIND=1 needs valgrind"; fi

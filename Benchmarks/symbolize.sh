@@ -21,8 +21,7 @@ source "$script_dir/common.sh"
 PERF=${PERF:-perf}
 COPIES=${COPIES:-"1 50"}
 RUNS=${RUNS:-5}
-TIME=/usr/bin/time
-[[ -x $TIME ]] || die "GNU time is needed at $TIME"
+require_gnu_time
 command -v "$PERF" >/dev/null || die "perf not found (PERF=$PERF)"
 swiftc=$(command -v swiftc) || die "swiftc not found"
 llvm_profdata="$(dirname "$(readlink -f "$swiftc")")/llvm-profdata"

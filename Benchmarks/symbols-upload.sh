@@ -18,9 +18,8 @@ source "$script_dir/common.sh"
 
 SIZE_MB=${SIZE_MB:-1000}
 RUNS=${RUNS:-3}
-TIME=/usr/bin/time
+require_gnu_time
 [[ $SIZE_MB =~ ^[1-9][0-9]*$ ]] || die "SIZE_MB must be a positive integer, got '$SIZE_MB'"
-[[ -x $TIME ]] || die "GNU time is needed at $TIME"
 if [[ -z ${PGO_PYTHON:-} || -z ${PGO_AWS:-} ]]; then
     [[ -f $root/.build-peers/env.sh ]] || die "run .ci/install-peers first (or set PGO_PYTHON and PGO_AWS)"
     saved_pgo=${PGO:-}

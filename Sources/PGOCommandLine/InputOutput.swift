@@ -47,6 +47,13 @@ extension CommandContext {
             try AtomicFile.write(bytes, to: resolve(output))
         }
     }
+
+    /// Prints `value` as the `--json` of a listing: pretty, keys sorted, slashes as they are.
+    func printJSON(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        writeOutput(Array(try encoder.encode(value)) + [0x0a])
+    }
 }
 
 func formatBytes(_ count: Int) -> String {

@@ -39,9 +39,7 @@ public enum ListCommand: Command {
             let entries = objects.map {
                 Entry(key: $0.key, service: $0.service, time: formatTimestamp($0.createdAt), unixMillis: $0.createdAt.unixMilliseconds, size: $0.size, etag: $0.etag)
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            context.writeOutput(Array(try encoder.encode(entries)) + [0x0a])
+            try context.printJSON(entries)
         } else {
             context.print(objects.map { listingLine($0) + "\n" }.joined())
         }

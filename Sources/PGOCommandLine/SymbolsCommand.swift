@@ -74,9 +74,7 @@ public enum SymbolsListCommand: Command {
         let files = try await store.listSymbolFiles()
         if arguments.has("--json") {
             let entries = files.map { Entry(buildID: $0.buildID, kind: $0.kind.rawValue, key: $0.key, size: $0.size, time: $0.modified.map(formatTimestamp)) }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            context.writeOutput(Array(try encoder.encode(entries)) + [0x0a])
+            try context.printJSON(entries)
         } else {
             context.print(files.map { symbolLine($0) + "\n" }.joined())
         }

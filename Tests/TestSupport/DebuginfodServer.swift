@@ -18,7 +18,7 @@ public final class DebuginfodServer: @unchecked Sendable {
     public init(serving directory: String, waitingFor buildIDs: [String], timeout: TimeInterval = 60) throws {
         let server = try Peer.debuginfod.require()
         database = NSTemporaryDirectory() + "pgo-debuginfod-" + UUID().uuidString + ".sqlite"
-        port = try Self.freePort()
+        port = try Net.freePortPairs(count: 1, offset: nil)[0].0
         process.executableURL = URL(fileURLWithPath: server)
         // -F: index ELF files under the directory; -t1: rescan every second; -g0: no grooming pauses.
         process.arguments = ["-F", directory, "-p", String(port), "-d", database, "-t", "1", "-g", "0"]
@@ -59,22 +59,5 @@ public final class DebuginfodServer: @unchecked Sendable {
         }.resume()
         done.wait()
         return ok.value
-    }
-
-    /// A port nothing listens on now: bound to port 0, read back, closed.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ProgramError(description: "socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ProgramError(description: "bind: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

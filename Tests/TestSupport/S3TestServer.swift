@@ -599,7 +599,7 @@ private enum LibC {
 
 // MARK: - Sockets
 
-private enum Net {
+enum Net {
     #if canImport(Glibc) || canImport(Musl)
     private static let streamType = Int32(SOCK_STREAM.rawValue)
     #else

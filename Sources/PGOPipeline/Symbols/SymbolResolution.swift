@@ -73,19 +73,19 @@ struct SymbolResolver: Sendable {
 
     /// The symbol file of `binary`, or nil with what was tried.
     func resolve(_ binary: Symbolization.Binary, givenBinaries: [BinaryIdentity: String]) async -> (ResolvedSymbolFile?, problem: String?) {
-        if let path = givenBinaries[binary.identity] { return (try? resolved(path, source: "binary", location: path), nil) }
+        if let path = givenBinaries[binary.identity] { return (try? await resolved(path, source: "binary", location: path), nil) }
         guard let buildID = binary.identity.buildID else {
             // A shared library without a build ID cannot be checked against a file: left as it is.
             return (nil, binary.isProfiled ? "no build ID in the profile, so no symbol file can be looked up (give it with --binary)" : nil)
         }
         if !binary.isProfiled, let file = binary.files.first(where: { (try? ELFBuildID.read($0)) == buildID }) {
-            return (try? resolved(file, source: "local", location: file), nil)
+            return (try? await resolved(file, source: "local", location: file), nil)
         }
         var tried: [String] = []
         let cached = cachePath(buildID)
         if FileInfo.exists(cached), (try? ELFBuildID.read(cached)) == buildID,
            let origin = try? String(contentsOfFile: cached + ".source", encoding: .utf8).split(separator: "\t", maxSplits: 1),
-           origin.count == 2, let file = try? resolved(cached, source: String(origin[0]), location: String(origin[1]) + " (cached)") {
+           origin.count == 2, let file = try? await resolved(cached, source: String(origin[0]), location: String(origin[1]) + " (cached)") {
             return (file, nil)
         }
         if let store = sources.store {
@@ -93,7 +93,7 @@ struct SymbolResolver: Sendable {
                 if let stored = try await store.symbolFile(buildID: buildID, kind: .debuginfo) {
                     try AtomicFile.createDirectory((cached as NSString).deletingLastPathComponent)
                     try await store.downloadSymbolFile(stored, to: cached)
-                    return try (checked(cached, buildID: buildID, source: "store", location: store.location + "/" + stored.key), nil)
+                    return try await (checked(cached, buildID: buildID, source: "store", location: store.location + "/" + stored.key), nil)
                 }
                 tried.append("not in \(store.location)/\(SymbolKey.area)/")
             } catch {
@@ -108,7 +108,7 @@ struct SymbolResolver: Sendable {
                         let body = try await HTTPGet.body(of: url, timeout: sources.timeout)
                         try AtomicFile.createDirectory((cached as NSString).deletingLastPathComponent)
                         try AtomicFile.write(body, to: cached)
-                        return try (checked(cached, buildID: buildID, source: "debuginfod", location: url.absoluteString), nil)
+                        return try await (checked(cached, buildID: buildID, source: "debuginfod", location: url.absoluteString), nil)
                     } catch let error as HTTPError where error.status == 404 {
                         continue
                     } catch {
@@ -129,25 +129,19 @@ struct SymbolResolver: Sendable {
 
     /// A downloaded file, once it is an ELF with the build ID it was fetched for; its origin is
     /// kept next to it for the manifests of later builds that find it in the cache.
-    private func checked(_ path: String, buildID: String, source: String, location: String) throws -> ResolvedSymbolFile {
+    private func checked(_ path: String, buildID: String, source: String, location: String) async throws -> ResolvedSymbolFile {
         let actual = try ELFBuildID.read(path)
         guard actual == buildID else {
             AtomicFile.remove(path)
             throw SymbolizationError(description: "\(location) is not the symbol file of \(buildID): it has build ID \(actual ?? "(none)")")
         }
         try? AtomicFile.write(Array("\(source)\t\(location)".utf8), to: path + ".source")
-        return try resolved(path, source: source, location: location)
+        return try await resolved(path, source: source, location: location)
     }
 
-    private func resolved(_ path: String, source: String, location: String) throws -> ResolvedSymbolFile {
+    private func resolved(_ path: String, source: String, location: String) async throws -> ResolvedSymbolFile {
         var hash = SHA256()
-        let file = try ChunkedFile(path: path)
-        var offset = 0
-        while offset < file.size {
-            let piece = try file.read(at: offset, count: 4 << 20)
-            hash.update(piece)
-            offset += piece.count
-        }
+        try await ChunkedFile(path: path).forEachPiece(of: 4 << 20) { hash.update($0) }
         return ResolvedSymbolFile(source: source, location: location, sha256: hexString(hash.finalize()), path: path)
     }
 }
