@@ -138,8 +138,8 @@ import Pprof
         let memoryStart = bias + 0x1000, fileOffset: UInt64 = 0
         let addresses = [bias + 0x1600, bias + 0x2abc, bias + 0x55ff]
         let expected: [UInt64] = [0x1600, 0x2abc, 0x55ff]
-        #expect(binary.virtualAddresses(of: addresses, memoryStart: memoryStart, fileOffset: fileOffset) == expected)
-        #expect(debugOnly.virtualAddresses(of: addresses, memoryStart: memoryStart, fileOffset: fileOffset) == expected)
+        #expect(addresses.map { binary.virtualAddress(of: $0, memoryStart: memoryStart, fileOffset: fileOffset) } == expected)
+        #expect(addresses.map { debugOnly.virtualAddress(of: $0, memoryStart: memoryStart, fileOffset: fileOffset) } == expected)
     }
 
     @Test func discriminatorComponentsDecode() {

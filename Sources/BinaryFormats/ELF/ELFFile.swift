@@ -139,21 +139,28 @@ public struct ELFFile: Sendable {
         return offset - segment.offset + segment.virtualAddress
     }
 
-    /// The virtual addresses of `addresses` sampled in a process mapping (`memoryStart`,
+    /// The virtual address of `address`, sampled in a process mapping (`memoryStart`,
     /// `fileOffset`) of this binary: through the file offset, where a segment of this file holds
     /// it. A debug-only file (`llvm-objcopy --only-keep-debug`) keeps the segments' addresses but
     /// not their file contents or offsets, so there an address is placed through the executable
     /// segment's address instead: a mapping of code starts at that segment's first page.
-    public func virtualAddresses(of addresses: [UInt64], memoryStart: UInt64, fileOffset: UInt64, pageSize: UInt64 = 4096) -> [UInt64] {
-        let executable = segments.filter(\.isExecutable)
-        return addresses.map { address in
-            let offset = address &- memoryStart &+ fileOffset
-            if let segment = segments.first(where: { $0.fileSize > 0 && offset >= $0.offset && offset - $0.offset < $0.fileSize }) {
-                return offset - segment.offset + segment.virtualAddress
-            }
-            guard executable.count == 1 else { return offset }
-            return address &- memoryStart &+ executable[0].virtualAddress / pageSize * pageSize
+    public func virtualAddress(of address: UInt64, memoryStart: UInt64, fileOffset: UInt64, pageSize: UInt64 = 4096) -> UInt64 {
+        let offset = address &- memoryStart &+ fileOffset
+        if let segment = segments.first(where: { $0.fileSize > 0 && offset >= $0.offset && offset - $0.offset < $0.fileSize }) {
+            return offset - segment.offset + segment.virtualAddress
         }
+        guard let code = soleExecutableSegment else { return offset }
+        return address &- memoryStart &+ code.virtualAddress / pageSize * pageSize
+    }
+
+    /// The executable segment, when there is exactly one.
+    private var soleExecutableSegment: Segment? {
+        var found: Segment? = nil
+        for segment in segments where segment.isExecutable {
+            guard found == nil else { return nil }
+            found = segment
+        }
+        return found
     }
 
     /// The executable segment that holds a virtual address, if any.

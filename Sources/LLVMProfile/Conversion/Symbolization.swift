@@ -83,7 +83,7 @@ public enum Symbolization {
             // pprof addresses are in the process; llvm-symbolizer wants the ELF's virtual addresses.
             let addresses = inBinary.map { location in
                 let mapping = mappings[location.mappingID]!
-                return elf.virtualAddresses(of: [location.address], memoryStart: mapping.memoryStart, fileOffset: mapping.fileOffset)[0]
+                return elf.virtualAddress(of: location.address, memoryStart: mapping.memoryStart, fileOffset: mapping.fileOffset)
             }
             guard !addresses.isEmpty else { continue }
             let unique = Array(Set(addresses)).sorted()
