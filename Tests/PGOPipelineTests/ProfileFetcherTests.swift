@@ -95,6 +95,33 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         #expect((parsed["objects"] as? [Any])?.count == 120 && (parsed["summary"] as? [String: Any])?["objects"] as? Int == 120)
     }
 
+    /// cpu:N streams the window once for the totals, then merges the N with the most CPU; the
+    /// second pass is not counted as downloads again.
+    @Test func cpuSelectionMergesTheProfilesWithTheMostCPU() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let base = LocalDirectoryStore(root: root + "/store")
+        let t0 = Date(unixMilliseconds: 1_732_000_000_000)
+        for (i, name) in ["small-1", "large", "small-2", "small-3", "small-4"].enumerated() {
+            try await base.save(try BoundedFile.read(fixtures + "/profiles/\(name).pb.gz"), service: "api", createdAt: t0.addingTimeInterval(Double(i)))
+        }
+        let objects = try await base.list(service: "api", window: .all).profiles
+        var totals: [String: Int64] = [:]
+        for object in objects { totals[object.key] = cpuTotal(try Profile(serialized: try await base.get(object))) }
+        let expected = objects.sorted { (totals[$0.key]!, $0.createdAt) > (totals[$1.key]!, $1.createdAt) }.prefix(2)
+            .sorted { $0.createdAt < $1.createdAt }
+        let store = CountingStore(base)
+        var options = options(root)
+        options.selection = .cpu(2)
+        options.cacheDirectory = nil
+        let outcome = try await ProfileFetcher(options: options, store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        #expect(outcome.failure == nil)
+        #expect(outcome.manifest.objects.map(\.key) == expected.map(\.key))
+        #expect(outcome.manifest.downloaded == 5 && store.downloads == 7, "five for the totals, two again to merge")
+        let merged = try mergeProfiles(expected.map { ProfileSource.file(root + "/store/" + $0.key) }, workers: 1).profile.trimmedForGoPGO().serialized()
+        #expect(try BoundedFile.read(root + "/default.pgo") == merged)
+    }
+
     /// newest:N takes the newest it can read: an unreadable one gives its place to the next.
     @Test func aRankedSelectionReplacesAnUnreadableObject() async throws {
         let root = try temporaryDirectory()

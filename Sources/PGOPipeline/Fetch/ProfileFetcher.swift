@@ -243,21 +243,23 @@ public struct ProfileFetcher: Sendable {
         guard !objects.isEmpty else {
             throw FetchError("no pprof profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription) (only instrumented ones)")
         }
-        var candidates = options.selection.ranked(objects)
-        var transfersCounted = false
-        if case .cpu = options.selection {
+        // cpu:N streams the window for the totals first; its second pass is not counted again.
+        let ranksByCPU = options.selection.needsCPUTotals
+        let candidates: [StoredProfile]
+        if ranksByCPU {
             var totals: [String: Int64] = [:]
             try await stream(objects, into: &manifest) { object, download in
                 totals[object.key] = cpuTotal(try Profile(serialized: download.bytes))
                 return Handled()
             }
-            transfersCounted = true
             // The N with the most CPU, merged in time order (all of them must be used).
             candidates = options.selection.choose(from: objects.filter { totals[$0.key] != nil }) { totals[$0.key]! }
+        } else {
+            candidates = options.selection.ranked(objects)
         }
-        let limit = transfersCounted ? nil : options.selection.limit
+        let limit = ranksByCPU ? nil : options.selection.limit
         var merge = WindowMerge(workers: ProcessInfo.processInfo.activeProcessorCount)
-        try await stream(candidates, counting: !transfersCounted, into: &manifest) { object, download in
+        try await stream(candidates, counting: !ranksByCPU, into: &manifest) { object, download in
             var problems = await merge.add(object, download)
             guard let limit else { return Handled(problems: problems) }
             // A ranked rule takes the best until it has `limit` usable ones: merge as soon as enough wait.
