@@ -82,7 +82,7 @@ public enum FetchCommand: Command {
         case nil: options.cacheDirectory = FetchOptions.defaultCacheDirectory(environment: context.environment)
         }
 
-        let store: any ProfileStore & SymbolStore
+        let store: any FullProfileStore
         do { store = try StoreArguments.open(arguments, context: context) } catch let error as UsageError { throw error } catch {
             // A store that cannot even be opened (no credentials, bad URL) fails open too.
             guard !options.strict else { throw error }
@@ -90,14 +90,15 @@ public enum FetchCommand: Command {
         }
         let progress = ProgressLine(context: context)
         let fetcher = ProfileFetcher(
-            options: options, store: store, symbolStore: store, toolVersion: PGOTool.version, toolchain: Toolchain.locate(environment: context.environment),
+            options: options, store: store, symbolStore: store, rollupStore: store, toolVersion: PGOTool.version, toolchain: Toolchain.locate(environment: context.environment),
             diagnostics: context.diagnostics(progress: progress))
         let outcome = try await fetcher.run()
         progress.finish()
         if outcome.failure == nil {
             let m = outcome.manifest
             context.writeError(
-                "fetched \(m.objects.count) profiles from \(m.store) (\(m.downloaded) downloaded, \(m.fromCache) cached, \(m.skipped.count) skipped)"
+                "fetched \(m.summary.profiles) profiles from \(m.store)\(m.summary.rollups > 0 ? " in \(m.objects.count) objects, \(m.summary.rollups) of them rollups" : "")"
+                    + " (\(m.downloaded) downloaded, \(m.fromCache) cached, \(m.skipped.count) skipped)"
                     + m.outputs.map { ", wrote \($0.path)" }.joined() + "\n")
         }
     }

@@ -33,7 +33,7 @@ public enum StoreArguments {
         return service
     }
 
-    public static func open(_ arguments: ParsedArguments, context: CommandContext) throws -> any ProfileStore & SymbolStore {
+    public static func open(_ arguments: ParsedArguments, context: CommandContext) throws -> any FullProfileStore {
         guard let url = arguments.value("--store") else { throw UsageError("missing --store URL") }
         var options = StoreOptions(environment: context.environment)
         if let layout = arguments.value("--layout") {

@@ -81,7 +81,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         var options = options(root)
         options.cacheDirectory = nil
         options.concurrency = 4
-        let outcome = try await ProfileFetcher(options: options, store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        let outcome = try await ProfileFetcher(options: options, store: store, symbolStore: nil, rollupStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
         #expect(outcome.failure == nil)
         #expect(store.downloads == 120 && store.mostInFlight <= 4, "\(store.mostInFlight) in flight")
         #expect(outcome.manifest.objects.count == 120 && outcome.manifest.summary.objects == 120)
@@ -114,7 +114,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         var options = options(root)
         options.selection = .cpu(2)
         options.cacheDirectory = nil
-        let outcome = try await ProfileFetcher(options: options, store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        let outcome = try await ProfileFetcher(options: options, store: store, symbolStore: nil, rollupStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
         #expect(outcome.failure == nil)
         #expect(outcome.manifest.objects.map(\.key) == expected.map(\.key))
         #expect(outcome.manifest.downloaded == 5 && store.downloads == 7, "five for the totals, two again to merge")
@@ -133,7 +133,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         var options = options(root)
         options.selection = .newest(2)
         options.cacheDirectory = nil
-        let outcome = try await ProfileFetcher(options: options, store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        let outcome = try await ProfileFetcher(options: options, store: store, symbolStore: nil, rollupStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
         #expect(outcome.failure == nil)
         #expect(outcome.manifest.objects.map(\.key) == objects.dropLast().suffix(2).map(\.key))
         #expect(outcome.manifest.skipped.count == 1 && outcome.manifest.skipped[0].hasPrefix(newest.key), "\(outcome.manifest.skipped)")
@@ -144,7 +144,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = CountingStore(try await filledStore(root))
         let events = Events()
-        let first = try await ProfileFetcher(options: options(root), store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics).run()
+        let first = try await ProfileFetcher(options: options(root), store: store, symbolStore: nil, rollupStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics).run()
         #expect(first.failure == nil)
         #expect(store.downloads == 4)
         let profile = try ProfileFile.read(root + "/default.pgo")
@@ -157,7 +157,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
 
         var again = options(root)
         again.goOutput = root + "/again.pgo"
-        let second = try await ProfileFetcher(options: again, store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics).run()
+        let second = try await ProfileFetcher(options: again, store: store, symbolStore: nil, rollupStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics).run()
         #expect(store.downloads == 4)  // nothing downloaded the second time
         #expect(second.manifest.fromCache == 4)
         #expect(try BoundedFile.read(root + "/again.pgo") == (try BoundedFile.read(root + "/default.pgo")))
@@ -170,7 +170,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         try "previous".write(toFile: root + "/default.pgo", atomically: true, encoding: .utf8)
         let events = Events()
         let outcome = try await ProfileFetcher(
-            options: options(root), store: LocalDirectoryStore(root: root + "/missing"), symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics
+            options: options(root), store: LocalDirectoryStore(root: root + "/missing"), symbolStore: nil, rollupStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics
         ).run()
         #expect(outcome.failure == "file://\(root)/missing: no such directory")
         #expect(events.warnings == ["building without PGO: file://\(root)/missing: no such directory"])
@@ -184,7 +184,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         var strict = options(root)
         strict.strict = true
         await #expect(throws: FetchError.self) {
-            _ = try await ProfileFetcher(options: strict, store: LocalDirectoryStore(root: root + "/missing"), symbolStore: nil, toolVersion: "t", toolchain: toolchain, diagnostics: .ignored).run()
+            _ = try await ProfileFetcher(options: strict, store: LocalDirectoryStore(root: root + "/missing"), symbolStore: nil, rollupStore: nil, toolVersion: "t", toolchain: toolchain, diagnostics: .ignored).run()
         }
     }
 
@@ -194,7 +194,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         let store = try await filledStore(root)
         let bad = try await store.save(Array("not a profile".utf8), service: "api", createdAt: Date(unixMilliseconds: 1_732_000_600_000))
         let events = Events()
-        let outcome = try await ProfileFetcher(options: options(root), store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics).run()
+        let outcome = try await ProfileFetcher(options: options(root), store: store, symbolStore: nil, rollupStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: events.diagnostics).run()
         #expect(outcome.failure == nil)
         #expect(outcome.manifest.objects.count == 4)
         #expect(events.warnings.count == 1 && events.warnings[0].hasPrefix("skipping \(bad.key): "))
@@ -202,7 +202,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         strict.strict = true
         strict.cacheDirectory = nil
         let error = await #expect(throws: FetchError.self) {
-            _ = try await ProfileFetcher(options: strict, store: store, symbolStore: nil, toolVersion: "t", toolchain: toolchain, diagnostics: .ignored).run()
+            _ = try await ProfileFetcher(options: strict, store: store, symbolStore: nil, rollupStore: nil, toolVersion: "t", toolchain: toolchain, diagnostics: .ignored).run()
         }
         #expect(error?.description.hasPrefix(bad.key) == true)
     }
@@ -214,7 +214,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         var llvm = options(root)
         llvm.goOutput = nil
         llvm.llvmOutput = root + "/app.prof"
-        let outcome = try await ProfileFetcher(options: llvm, store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        let outcome = try await ProfileFetcher(options: llvm, store: store, symbolStore: nil, rollupStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
         #expect(outcome.failure == nil)
         #expect(outcome.flags.swiftc == ["-profile-sample-use=\(root)/app.prof", "-Xfrontend", "-disable-incremental-llvm-codegen"])
         let text = try String(contentsOfFile: root + "/app.prof", encoding: .utf8)
@@ -229,7 +229,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = CountingStore(try await filledStore(root))
-        let first = try await ProfileFetcher(options: options(root), store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        let first = try await ProfileFetcher(options: options(root), store: store, symbolStore: nil, rollupStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
         #expect(store.downloads == 4 && first.failure == nil)
         let output = try BoundedFile.read(root + "/default.pgo")
         // Damage one cache entry, keeping its size.
@@ -238,7 +238,7 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
         var bytes = try BoundedFile.read(cache + "/" + entry)
         bytes[bytes.count / 2] ^= 0x5a
         try AtomicFile.write(bytes, to: cache + "/" + entry)
-        let again = try await ProfileFetcher(options: options(root), store: store, symbolStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
+        let again = try await ProfileFetcher(options: options(root), store: store, symbolStore: nil, rollupStore: nil, toolVersion: "test", toolchain: toolchain, diagnostics: .ignored).run()
         #expect(again.failure == nil)
         #expect(store.downloads == 5, "the damaged entry, and only it, is downloaded again")
         #expect(try BoundedFile.read(root + "/default.pgo") == output)
@@ -257,14 +257,14 @@ let toolchain = Toolchain.locate(environment: ProcessInfo.processInfo.environmen
             options.deadline = 0.5
             options.cacheDirectory = nil
             let outcome = try await ProfileFetcher(
-                options: options, store: HangingStore(base: base, hangs: hangs), symbolStore: nil, toolVersion: "t", toolchain: toolchain, diagnostics: .ignored
+                options: options, store: HangingStore(base: base, hangs: hangs), symbolStore: nil, rollupStore: nil, toolVersion: "t", toolchain: toolchain, diagnostics: .ignored
             ).run()
             #expect(outcome.failure?.contains("did not finish within 0.5s (--deadline)") == true, "\(hangs): \(String(describing: outcome.failure))")
             #expect(outcome.flags.go.isEmpty && outcome.manifest.status == "failed")
             #expect(try String(contentsOfFile: root + "/default.pgo", encoding: .utf8) == "the previous build's profile")
             options.strict = true
             let error = await #expect(throws: FetchError.self) {
-                _ = try await ProfileFetcher(options: options, store: HangingStore(base: base, hangs: hangs), symbolStore: nil, toolVersion: "t", toolchain: toolchain, diagnostics: .ignored).run()
+                _ = try await ProfileFetcher(options: options, store: HangingStore(base: base, hangs: hangs), symbolStore: nil, rollupStore: nil, toolVersion: "t", toolchain: toolchain, diagnostics: .ignored).run()
             }
             #expect(error?.description.contains("--deadline") == true)
         }

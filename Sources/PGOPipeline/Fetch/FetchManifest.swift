@@ -25,6 +25,11 @@ public struct FetchManifest: Codable, Sendable, Equatable {
         public var size: Int
         public var sha256: String
         public var etag: String?
+        /// For a rollup (`pgo compact`): how many raw profiles it holds, its period (`START/1h`),
+        /// and whether it was used whole though the window cuts that period (its raw profiles were gone).
+        public var covers: Int? = nil
+        public var period: String? = nil
+        public var beyondWindow: Bool? = nil
     }
 
     public struct Output: Codable, Sendable, Equatable {
@@ -61,6 +66,9 @@ public struct FetchManifest: Codable, Sendable, Equatable {
     /// What a reader of a large manifest wants first: how many objects, how many bytes, which times.
     public struct Summary: Codable, Sendable, Equatable {
         public var objects: Int
+        /// The raw profiles the objects hold: rollups count what they cover.
+        public var profiles: Int
+        public var rollups: Int
         public var bytes: Int
         public var skipped: Int
         public var firstTime: String?
@@ -68,7 +76,7 @@ public struct FetchManifest: Codable, Sendable, Equatable {
     }
 
     public var summary: Summary {
-        Summary(objects: objects.count, bytes: objects.reduce(0) { $0 + $1.size }, skipped: skipped.count,
+        Summary(objects: objects.count, profiles: objects.reduce(0) { $0 + ($1.covers ?? 1) }, rollups: objects.filter { $0.covers != nil }.count, bytes: objects.reduce(0) { $0 + $1.size }, skipped: skipped.count,
                 firstTime: objects.map(\.time).min(), lastTime: objects.map(\.time).max())
     }
 
@@ -107,6 +115,9 @@ public struct FetchManifest: Codable, Sendable, Equatable {
         for (index, object) in objects.enumerated() {
             piece += "\n    {\"key\" : \(jsonString(object.key)), \"time\" : \(jsonString(object.time)), \"size\" : \(object.size), \"sha256\" : \(jsonString(object.sha256))"
             if let etag = object.etag { piece += ", \"etag\" : \(jsonString(etag))" }
+            if let covers = object.covers { piece += ", \"covers\" : \(covers)" }
+            if let period = object.period { piece += ", \"period\" : \(jsonString(period))" }
+            if let beyond = object.beyondWindow { piece += ", \"beyondWindow\" : \(beyond)" }
             piece += index + 1 < objects.count ? "}," : "}"
             if index % 1000 == 999 {
                 try write(Array(piece.utf8))

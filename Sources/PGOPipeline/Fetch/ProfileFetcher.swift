@@ -17,6 +17,8 @@ public struct ProfileFetcher: Sendable {
     public var store: any ProfileStore
     /// Where symbol files of the window's builds are looked for (the store's `buildid/` area); nil: nowhere.
     public var symbolStore: (any SymbolStore)?
+    /// Where `pgo compact`'s rollups are (the store's `rollups/` area); nil: raw profiles only.
+    public var rollupStore: (any RollupStore)?
     public var toolVersion: String
     /// The toolchain whose llvm-symbolizer and llvm-profdata the LLVM profile needs.
     public var toolchain: Toolchain
@@ -24,12 +26,13 @@ public struct ProfileFetcher: Sendable {
     public var diagnostics: Diagnostics
 
     public init(
-        options: FetchOptions, store: any ProfileStore, symbolStore: (any SymbolStore)?, toolVersion: String, toolchain: Toolchain,
-        diagnostics: Diagnostics
+        options: FetchOptions, store: any ProfileStore, symbolStore: (any SymbolStore)?, rollupStore: (any RollupStore)?, toolVersion: String,
+        toolchain: Toolchain, diagnostics: Diagnostics
     ) {
         self.options = options
         self.store = store
         self.symbolStore = symbolStore
+        self.rollupStore = rollupStore
         self.toolVersion = toolVersion
         self.toolchain = toolchain
         self.diagnostics = diagnostics
@@ -101,18 +104,21 @@ public struct ProfileFetcher: Sendable {
         var outputs: [PlannedOutput] = []
         let listing = try await store.list(service: options.service, window: options.window)
         for skipped in listing.skipped { try skip("not a profile: \(skipped)", into: &manifest) }
-        guard !listing.profiles.isEmpty else {
+        let rollups = try await loadRollups(into: &manifest)
+        guard !listing.profiles.isEmpty || !rollups.isEmpty else {
             throw FetchError("no profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription)")
         }
         let samples = listing.profiles.filter { $0.kind == .pprof }
         let instrumented = listing.profiles.filter { $0.kind.isInstrumented }
+        let sampleRollups = rollups.filter { $0.record.kind == "pprof" }
+        let instrumentedRollups = rollups.filter { $0.record.kind != "pprof" }
         // --llvm takes instrumented counts when the window has them: they are exact, where samples are not.
-        let llvmFromInstrumented = options.llvmOutput != nil && !instrumented.isEmpty
+        let llvmFromInstrumented = options.llvmOutput != nil && !(instrumented.isEmpty && instrumentedRollups.isEmpty)
         if llvmFromInstrumented, !samples.isEmpty {
             diagnostics.emit(.warning("the LLVM profile uses the window's \(instrumented.count) instrumented profiles; its \(samples.count) pprof profiles are left out of it"))
         }
         if options.goOutput != nil || (options.llvmOutput != nil && !llvmFromInstrumented) {
-            let (merged, mainBinaries) = try await mergeSamples(samples, into: &manifest)
+            let (merged, mainBinaries) = try await mergeSamples(samples, rollups: sampleRollups, into: &manifest)
             if let path = options.goOutput {
                 outputs.append(PlannedOutput(kind: .go, path: path, bytes: try merged.trimmedForGoPGO().serialized()))
             }
@@ -129,7 +135,7 @@ public struct ProfileFetcher: Sendable {
             }
         }
         if let path = options.llvmOutput, llvmFromInstrumented {
-            outputs.append(PlannedOutput(kind: .llvmInstrumented, path: path, bytes: try await mergeInstrumented(instrumented, into: &manifest)))
+            outputs.append(PlannedOutput(kind: .llvmInstrumented, path: path, bytes: try await mergeInstrumented(instrumented, rollups: instrumentedRollups, into: &manifest)))
         }
         return (manifest, outputs)
     }
@@ -171,78 +177,138 @@ public struct ProfileFetcher: Sendable {
     /// What a `stream` handler did with an object: whether it wants more, and what it could not use.
     struct Handled {
         var more = true
-        var problems: [String] = []
+        var problems: [WindowMerge.Problem] = []
     }
 
-    /// Downloads `objects` (from the cache where it can), `options.concurrency` at a time, and
-    /// hands each to `handle` in the order given as soon as it and all before it have arrived:
-    /// a sliding window, so at most `concurrency` objects are held at once whatever the window's
-    /// size. `handle` says when it needs no more. An object that cannot be fetched, or
-    /// that `handle` throws on, is skipped (fatal when strict). `counting` adds the transfers to
-    /// the manifest's download and cache counts.
+    /// Streams `objects` through `DownloadStream` to `handle`, in order. An object that cannot
+    /// be fetched, or that `handle` throws on, is skipped (fatal when strict). `counting` adds the
+    /// transfers to the manifest's download and cache counts.
     private func stream(
         _ objects: [StoredProfile], counting: Bool = true, into manifest: inout FetchManifest,
         handle: (StoredProfile, DownloadedProfile) async throws -> Handled
     ) async throws {
-        let cache = options.cacheDirectory.map(DownloadCache.init)
-        let store = self.store
-        let concurrency = options.concurrency
-        try await withThrowingTaskGroup(of: (Int, Result<DownloadedProfile, Error>, Bool).self) { group in
-            var started = 0
-            func start() {
-                let index = started, object = objects[index]
-                started += 1
-                group.addTask {
-                    if let cached = cache?.bytes(for: object, store: store.location) { return (index, .success(cached), true) }
-                    do {
-                        let download = try await store.getWithDigest(object)
-                        cache?.store(download.bytes, for: object, store: store.location)
-                        return (index, .success(download), false)
-                    } catch {
-                        return (index, .failure(error), false)
-                    }
-                }
+        let downloads = DownloadStream(store: store, cache: options.cacheDirectory.map(DownloadCache.init), concurrency: options.concurrency)
+        var done = 0, bytesSoFar = 0
+        try await downloads.run(objects) { index, cached in
+            done += 1
+            bytesSoFar += objects[index].size
+            if counting { if cached { manifest.fromCache += 1 } else { manifest.downloaded += 1 } }
+            diagnostics.emit(.progress(done: done, total: objects.count, bytes: bytesSoFar))
+        } handle: { object, result in
+            do {
+                let handled = try await handle(object, try result.get())
+                for problem in handled.problems { try skip(problem.description, into: &manifest) }
+                return handled.more
+            } catch let error as MergeError {
+                try skip("\(error)", into: &manifest)
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                try skip("\(object.key): \(error)", into: &manifest)
             }
-            while started < min(concurrency, objects.count) { start() }
-            var arrived: [Int: Result<DownloadedProfile, Error>] = [:]
-            var next = 0, done = 0, bytesSoFar = 0
-            while let (index, result, cached) = try await group.next() {
-                done += 1
-                bytesSoFar += objects[index].size
-                if counting { if cached { manifest.fromCache += 1 } else { manifest.downloaded += 1 } }
-                diagnostics.emit(.progress(done: done, total: objects.count, bytes: bytesSoFar))
-                arrived[index] = result
-                while let result = arrived.removeValue(forKey: next) {
-                    try Task.checkCancellation()  // past the deadline
-                    let object = objects[next]
-                    next += 1
-                    do {
-                        let handled = try await handle(object, try result.get())
-                        for problem in handled.problems { try skip(problem, into: &manifest) }
-                        guard handled.more else {
-                            group.cancelAll()
-                            return
-                        }
-                    } catch let error as MergeError {
-                        try skip("\(error)", into: &manifest)
-                    } catch let error as CancellationError {
-                        throw error
-                    } catch {
-                        try skip("\(object.key): \(error)", into: &manifest)
-                    }
-                    if started < objects.count { start() }
-                }
-            }
+            return true
+        }
+    }
+
+    /// The window's rollups, when the store has an area for them. A rollup area that cannot be
+    /// read is skipped like an object (the raw profiles are used).
+    private func loadRollups(into manifest: inout FetchManifest) async throws -> [StoredRollup] {
+        guard let rollupStore else { return [] }
+        do {
+            return try await RollupCatalog.load(from: rollupStore, service: options.service, window: options.window, diagnostics: diagnostics)
+        } catch {
+            try skip("the rollups of '\(options.service)': \(error)", into: &manifest)
+            return []
         }
     }
 
     /// Downloads the pprof objects and merges the chosen ones as they arrive: memory does not
     /// grow with the window. `cpu:N` first streams the window for each profile's total (nothing is
     /// kept but the totals), then re-reads the chosen ones (from the cache when there is one).
-    private func mergeSamples(_ objects: [StoredProfile], into manifest: inout FetchManifest) async throws -> (Profile, mainBinaries: Set<BinaryIdentity>) {
-        guard !objects.isEmpty else {
+    /// `--select all` merges the window's rollups and the raw profiles they do not cover
+    /// (`RollupPlan`); the other rules choose among raw profiles.
+    private func mergeSamples(
+        _ objects: [StoredProfile], rollups: [StoredRollup], into manifest: inout FetchManifest
+    ) async throws -> (Profile, mainBinaries: Set<BinaryIdentity>) {
+        guard !objects.isEmpty || !rollups.isEmpty else {
             throw FetchError("no pprof profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription) (only instrumented ones)")
         }
+        var merge = WindowMerge(workers: ProcessInfo.processInfo.activeProcessorCount)
+        if options.selection == .all {
+            let raw = try await mergeRollups(rollups, raw: objects, into: &merge, manifest: &manifest)
+            try await stream(raw, into: &manifest) { object, download in Handled(problems: await merge.add(object, download)) }
+        } else {
+            let present = Set(objects.map(\.key))
+            let hidden = Set(rollups.flatMap { $0.record.covers.filter { options.window.contains(milliseconds: $0.milliseconds) && !present.contains($0.key) }.map(\.key) })
+            if !hidden.isEmpty {
+                diagnostics.warn("--select \(options.selection) chooses among raw profiles: \(hidden.count) profiles of the window are only in rollups (pgo compact --delete-raw deleted their raw objects) and are not candidates")
+            }
+            guard !objects.isEmpty else { throw FetchError("no raw profiles of service '\(options.service)' in the window for --select \(options.selection) to choose from") }
+            try await mergeSelected(objects, into: &merge, manifest: &manifest)
+        }
+        for problem in await merge.flush() + merge.drain() { try skip(problem.description, into: &manifest) }
+        guard !merge.used.isEmpty else { throw FetchError("none of the \(objects.count + rollups.count) profiles in the window could be read") }
+        let byKey = Dictionary(rollups.map { ($0.profile.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let windowRange = options.window.from.unixMilliseconds...options.window.to.unixMilliseconds
+        manifest.objects += merge.used.map { entry in
+            guard let rollup = byKey[entry.key] else { return entry }
+            var entry = entry
+            entry.covers = rollup.record.covers.count
+            entry.period = rollup.record.start + "/" + rollup.period.rawValue
+            if !(windowRange.contains(rollup.range.lowerBound) && windowRange.contains(rollup.range.upperBound)) { entry.beyondWindow = true }
+            return entry
+        }.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
+        let (merged, mainBinaries) = try merge.finish()
+        manifest.sampleTotals = zip(merged.sampleTypeNames(), merged.sampleTotals()).map { .init(type: $0, total: $1) }
+        return (merged, mainBinaries)
+    }
+
+    /// Merges the rollups `RollupPlan` chooses; returns the raw objects still to merge. A rollup
+    /// whose bytes are not its record's, or that does not merge, is skipped with a warning and
+    /// the plan is made again without it, so its period falls back to its raw profiles.
+    private func mergeRollups(
+        _ rollups: [StoredRollup], raw: [StoredProfile], into merge: inout WindowMerge, manifest: inout FetchManifest
+    ) async throws -> [StoredProfile] {
+        var candidates = rollups
+        var merged: [StoredRollup] = []
+        while true {
+            let plan = RollupPlan.choose(window: options.window, raw: raw, rollups: candidates)
+            guard Set(merged).isSubset(of: plan.rollups) else { throw FetchError("the rollups of the window overlap in a way no plan resolves: run pgo compact") }
+            let pending = plan.rollups.filter { !merged.contains($0) }
+            guard !pending.isEmpty else {
+                for note in plan.notes { diagnostics.warn(note) }
+                for rollup in plan.beyondWindow {
+                    diagnostics.warn("the window cuts the period of rollup \(rollup.profile.key) (\(formatTimestamp(Date(unixMilliseconds: rollup.record.startMilliseconds))) to \(formatTimestamp(Date(unixMilliseconds: rollup.record.endMilliseconds)))), whose raw profiles are gone: the rollup is used whole")
+                }
+                for rejected in plan.rejected { try skip("\(rejected.key): \(rejected.reason) (as pgo compact found)", into: &manifest) }
+                return plan.raw
+            }
+            // A rollup counts as merged only once its batch merged it: one that could not be
+            // downloaded, is not its record's bytes, or does not merge, is bad.
+            var accepted = Set<String>()
+            let byKey = Dictionary(pending.map { ($0.profile.key, $0) }, uniquingKeysWith: { a, _ in a })
+            try await stream(pending.map(\.profile), into: &manifest) { object, download in
+                let rollup = byKey[object.key]!
+                if let mismatch = rollup.mismatch(download) {
+                    throw RollupError("the rollup's profile is not the one its record describes: \(mismatch)")
+                }
+                accepted.insert(object.key)
+                return Handled(problems: await merge.add(object, download, mainBinaries: rollup.record.mainBinaryIdentities))
+            }
+            // A rollup must be merged before the raw profiles are chosen: wait for its batch.
+            for problem in await merge.flush() + merge.drain() {
+                accepted.remove(problem.key)
+                try skip(problem.description, into: &manifest)
+            }
+            let bad = pending.filter { !accepted.contains($0.profile.key) }
+            for rollup in bad { diagnostics.warn("rollup \(rollup.profile.key) is not used: its period is taken from raw profiles where they exist") }
+            merged += pending.filter { accepted.contains($0.profile.key) }
+            candidates.removeAll { bad.contains($0) }
+        }
+    }
+
+    /// A `--select` rule other than `all`: the chosen raw objects, best first until enough are usable.
+    private func mergeSelected(_ objects: [StoredProfile], into merge: inout WindowMerge, manifest: inout FetchManifest) async throws {
         // cpu:N streams the window for the totals first; its second pass is not counted again.
         let ranksByCPU = options.selection.needsCPUTotals
         let candidates: [StoredProfile]
@@ -258,7 +324,6 @@ public struct ProfileFetcher: Sendable {
             candidates = options.selection.ranked(objects)
         }
         let limit = ranksByCPU ? nil : options.selection.limit
-        var merge = WindowMerge(workers: ProcessInfo.processInfo.activeProcessorCount)
         try await stream(candidates, counting: !ranksByCPU, into: &manifest) { object, download in
             var problems = await merge.add(object, download)
             guard let limit else { return Handled(problems: problems) }
@@ -269,17 +334,11 @@ public struct ProfileFetcher: Sendable {
             }
             return Handled(more: merge.used.count < limit, problems: problems)
         }
-        for problem in await merge.flush() + merge.drain() { try skip(problem, into: &manifest) }
-        guard !merge.used.isEmpty else { throw FetchError("none of the \(objects.count) profiles in the window could be read") }
-        manifest.objects += merge.used.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
-        let (merged, mainBinaries) = try merge.finish()
-        manifest.sampleTotals = zip(merged.sampleTypeNames(), merged.sampleTotals()).map { .init(type: $0, total: $1) }
-        return (merged, mainBinaries)
     }
 
     /// Downloads the instrumented objects and merges the chosen ones with the toolchain's
     /// llvm-profdata (smoothed against swiftc's zero-count crash).
-    private func mergeInstrumented(_ objects: [StoredProfile], into manifest: inout FetchManifest) async throws -> [UInt8] {
+    private func mergeInstrumented(_ objects: [StoredProfile], rollups: [StoredRollup], into manifest: inout FetchManifest) async throws -> [UInt8] {
         let tool = try LLVMProfdata.locate(in: toolchain)
         // Counts carry no CPU total to rank by: cpu:N keeps the N largest.
         let selection: ProfileSelection = if case .cpu(let n) = options.selection { .largest(n) } else { options.selection }

@@ -23,3 +23,12 @@ extension UnavailableStore: SymbolStore {
     public func listSymbolFiles() async throws -> [StoredSymbolFile] { throw StoreError(reason) }
     public func deleteSymbolFile(_ file: StoredSymbolFile) async throws { throw StoreError(reason) }
 }
+
+extension UnavailableStore: RollupStore {
+    public var rollupKeyPrefix: String { "" }
+    public var keyLayout: KeyLayout { .standard }
+    public func listRollupObjects(service: String) async throws -> [StoredProfile] { throw StoreError(reason) }
+    public func writeRollupObject(_ bytes: [UInt8], key: String) async throws { throw StoreError(reason) }
+    public func readRollupObject(key: String) async throws -> [UInt8] { throw StoreError(reason) }
+    public func deleteRollupObject(key: String) async throws { throw StoreError(reason) }
+}

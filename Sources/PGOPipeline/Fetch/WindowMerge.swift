@@ -11,12 +11,18 @@ import ProfileStore
 struct WindowMerge {
     private var mergers: [ProfileMerger]
     private var typesFixed = false
-    private var batch: [(object: StoredProfile, download: DownloadedProfile)] = []
+    private var batch: [(object: StoredProfile, download: DownloadedProfile, mainBinaries: Set<BinaryIdentity>?)] = []
     private let batchSize: Int
 
     private enum Outcome: Sendable {
         case merged(FetchManifest.Object)
-        case failed(String)
+        case failed(Problem)
+    }
+
+    /// An object that could not be merged, and why (the text names the object).
+    struct Problem: Sendable, CustomStringConvertible {
+        var key: String
+        var description: String
     }
     /// The manifest entries of the profiles merged, in the order they were given.
     private(set) var used: [FetchManifest.Object] = []
@@ -27,13 +33,13 @@ struct WindowMerge {
     }
 
     /// Takes one downloaded object; merges once a batch is full. Returns why objects could not
-    /// be merged, in order.
-    mutating func add(_ object: StoredProfile, _ download: DownloadedProfile) async -> [String] {
+    /// be merged, in order. `mainBinaries`: a rollup's, from its record.
+    mutating func add(_ object: StoredProfile, _ download: DownloadedProfile, mainBinaries: Set<BinaryIdentity>? = nil) async -> [Problem] {
         guard typesFixed else {
             // Until a profile with samples fixes the types, profiles go in one at a time, in order.
             do {
                 let profile = try Profile(serialized: download.bytes)
-                try mergers[0].add(profile, source: object.key)
+                try mergers[0].add(profile, source: object.key, mainBinaries: mainBinaries)
                 used.append(Self.entry(object, download))
                 if !(profile.samples.isEmpty && profile.sampleTypes.isEmpty) {
                     for index in mergers.indices.dropFirst() { mergers[index].requireTypes(of: profile, source: object.key) }
@@ -44,7 +50,7 @@ struct WindowMerge {
                 return [Self.problem(object, error)]
             }
         }
-        batch.append((object, download))
+        batch.append((object, download, mainBinaries))
         return batch.count >= batchSize ? await flush() : []
     }
 
@@ -57,7 +63,7 @@ struct WindowMerge {
 
     /// Starts merging what is waiting, each worker its share, and returns the outcome of the
     /// batch before it (downloads go on while a batch merges).
-    mutating func flush() async -> [String] {
+    mutating func flush() async -> [Problem] {
         let problems = await drain()
         guard !batch.isEmpty else { return problems }
         let items = batch
@@ -77,9 +83,9 @@ struct WindowMerge {
                         var merger = merger
                         var outcomes: [(Int, Outcome)] = []
                         for index in stride(from: worker, to: items.count, by: workers) {
-                            let (object, download) = items[index]
+                            let (object, download, mainBinaries) = items[index]
                             do {
-                                try merger.add(try Profile(serialized: download.bytes), source: object.key)
+                                try merger.add(try Profile(serialized: download.bytes), source: object.key, mainBinaries: mainBinaries)
                                 outcomes.append((index, .merged(Self.entry(object, download))))
                             } catch {
                                 outcomes.append((index, .failed(Self.problem(object, error))))
@@ -100,13 +106,13 @@ struct WindowMerge {
     }
 
     /// Waits for the batch being merged; returns why its objects could not be merged, in order.
-    mutating func drain() async -> [String] {
+    mutating func drain() async -> [Problem] {
         guard let running else { return [] }
         let (done, outcomes) = await running.value
         self.running = nil
         runningCount = 0
         for (worker, merger) in done { mergers[worker] = merger }
-        var problems: [String] = []
+        var problems: [Problem] = []
         for (_, outcome) in outcomes.sorted(by: { $0.0 < $1.0 }) {
             switch outcome {
             case .merged(let entry): used.append(entry)
@@ -128,7 +134,7 @@ struct WindowMerge {
     }
 
     /// A merge error names its input; any other names the object here.
-    private static func problem(_ object: StoredProfile, _ error: any Error) -> String {
-        error is MergeError ? "\(error)" : "\(object.key): \(error)"
+    private static func problem(_ object: StoredProfile, _ error: any Error) -> Problem {
+        Problem(key: object.key, description: error is MergeError ? "\(error)" : "\(object.key): \(error)")
     }
 }

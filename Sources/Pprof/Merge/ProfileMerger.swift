@@ -53,8 +53,9 @@ public struct ProfileMerger: Sendable {
         var unit: Int32
     }
 
-    /// Adds a validated profile. `source` names it in errors.
-    public mutating func add(_ profile: Profile, source: String) throws(MergeError) {
+    /// Adds a validated profile. `source` names it in errors. `mainBinaries`: the executables it
+    /// was taken of, when they are known better than by its first mapping (a merged profile).
+    public mutating func add(_ profile: Profile, source: String, mainBinaries: Set<BinaryIdentity>? = nil) throws(MergeError) {
         let s = profile.stringTable.map { strings.intern($0) }
         func str(_ index: Int64) -> Int32 { s[Int(index)] }
 
@@ -69,7 +70,11 @@ public struct ProfileMerger: Sendable {
             docURL: str(profile.docURL))
         inputCount += 1
         guard !profile.samples.isEmpty else { return }
-        if let main = profile.mainBinary { mainBinaries.insert(main) }
+        if let known = mainBinaries {
+            self.mainBinaries.formUnion(known)
+        } else if let main = profile.mainBinary {
+            self.mainBinaries.insert(main)
+        }
 
         let scale = try valueScale(period: profile.period, source: source)
 

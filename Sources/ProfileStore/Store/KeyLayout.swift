@@ -34,6 +34,9 @@ struct KeyScheme: Sendable {
         guard service != SymbolKey.area else {
             throw StoreError("invalid service name '\(service)': it is the store's area for symbol files (\(SymbolKey.area)/<build ID>/debuginfo)")
         }
+        guard service != RollupKey.area else {
+            throw StoreError("invalid service name '\(service)': it is the store's area for rollups (\(RollupKey.area)/<service>/<period>/..., written by pgo compact)")
+        }
     }
 
     private var prefixPath: String { prefix.isEmpty ? "" : prefix + "/" }

@@ -30,7 +30,7 @@ public struct StoreOptions: Sendable {
 
 /// Opens the store a URL names: `file:///abs/dir` or a plain path for a local directory,
 /// `s3://bucket/prefix` for S3 (endpoint and credentials from `options` and the environment).
-public func openStore(_ url: String, options: StoreOptions = StoreOptions()) throws -> any ProfileStore & SymbolStore {
+public func openStore(_ url: String, options: StoreOptions = StoreOptions()) throws -> any FullProfileStore {
     if url.hasPrefix("s3://") {
         let rest = url.dropFirst("s3://".count)
         let bucket = String(rest.prefix { $0 != "/" })
