@@ -13,7 +13,9 @@ public enum DeleteCommand: Command {
             OptionSpec(["--dry-run"], help: "Print what would be deleted and delete nothing."),
         ],
         discussion: """
-            A window is required: there is no way to delete everything by accident.
+            A window is required: there is no way to delete everything by accident. Rollups (pgo compact) that hold
+            a deleted profile are deleted too; their other profiles are used raw where their raw objects exist, and
+            the next compaction rolls them up again.
 
             \(StoreArguments.windowHelp)
             """)
@@ -31,16 +33,21 @@ public enum DeleteCommand: Command {
             window = try StoreArguments.window(arguments, required: true)
         }
         let store = try StoreArguments.open(arguments, context: context)
-        try await deleteWindow(store, service: service, window: window, dryRun: arguments.has("--dry-run"), context: context)
+        try await deleteWindow(store, service: service, window: window, cutRollups: .delete, dryRun: arguments.has("--dry-run"), context: context)
     }
 
     static func deleteWindow(
-        _ store: any ProfileStore, service: String, window: TimeWindow, dryRun: Bool, context: CommandContext
+        _ store: any FullProfileStore, service: String, window: TimeWindow, cutRollups: Retention.CutRollups, dryRun: Bool, context: CommandContext
     ) async throws {
-        let deleted = try await Retention.delete(in: store, service: service, window: window, dryRun: dryRun, diagnostics: context.diagnostics())
+        let deleted = try await Retention.delete(
+            in: store, rollups: store, service: service, window: window, cutRollups: cutRollups, dryRun: dryRun, diagnostics: context.diagnostics())
         let verb = dryRun ? "would delete" : "deleted"
-        for object in deleted { context.print("\(verb) \(listingLine(object))\n") }
-        context.writeError("\(verb) \(deleted.count) profiles from \(store.location)\n")
+        for object in deleted.profiles { context.print("\(verb) \(listingLine(object))\n") }
+        for rollup in deleted.rollups {
+            context.print("\(verb) rollup \(rollup.profile.key) (\(rollup.record.start), \(rollup.period.rawValue), \(rollup.record.covers.count) profiles)\n")
+        }
+        let rollups = deleted.rollups.isEmpty ? "" : " and \(deleted.rollups.count) rollup\(deleted.rollups.count == 1 ? "" : "s")"
+        context.writeError("\(verb) \(deleted.profiles.count) profile\(deleted.profiles.count == 1 ? "" : "s")\(rollups) from \(store.location)\n")
     }
 }
 
@@ -53,7 +60,12 @@ public enum PruneCommand: Command {
             OptionSpec(["--older-than"], value: "DURATION", help: "Delete profiles older than this, e.g. 30d. Required."),
             OptionSpec(["--dry-run"], help: "Print what would be deleted and delete nothing."),
         ],
-        discussion: "Example: pgo prune --store s3://profiles/prod --service api --older-than 30d --dry-run")
+        discussion: """
+            Rollups (pgo compact) go once their whole period is older than the cutoff: a cutoff inside a period keeps that
+            period's rollup, so profiles newer than the cutoff are never deleted. Symbol files (pgo symbols) are never touched.
+
+            Example: pgo prune --store s3://profiles/prod --service api --older-than 30d --dry-run
+            """)
 
     public static func run(_ arguments: ParsedArguments, context: CommandContext) async throws {
         guard arguments.positionals.isEmpty else { throw UsageError("prune takes no arguments, only options") }
@@ -61,6 +73,6 @@ public enum PruneCommand: Command {
         guard let age = try StoreArguments.duration(arguments, "--older-than", example: "30d") else { throw UsageError("missing --older-than DURATION") }
         let window = Retention.window(olderThan: age, now: Date())
         let store = try StoreArguments.open(arguments, context: context)
-        try await DeleteCommand.deleteWindow(store, service: service, window: window, dryRun: arguments.has("--dry-run"), context: context)
+        try await DeleteCommand.deleteWindow(store, service: service, window: window, cutRollups: .keep, dryRun: arguments.has("--dry-run"), context: context)
     }
 }

@@ -324,6 +324,63 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
         #expect(without.warnings.contains { $0.contains(now[2].key) }, "\(without.warnings)")
     }
 
+    // MARK: - Retention
+
+    static func delete(_ store: any FullProfileStore, from: TimeInterval, to: TimeInterval, cut: Retention.CutRollups, events: Events = Events()) async throws -> Retention.Deleted {
+        let window = TimeWindow(from: hour0.addingTimeInterval(from), to: hour0.addingTimeInterval(to))
+        return try await Retention.delete(
+            in: store, rollups: store, service: "api", window: window, cutRollups: cut, dryRun: false, diagnostics: events.diagnostics)
+    }
+
+    /// `pgo delete` of a window deletes the rollups that hold its profiles; the rest of a cut
+    /// period is used raw, so fetches equal those of a store that never had the deleted profiles.
+    @Test func deletingAWindowDeletesTheRollupsThatHoldItsProfiles() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await Self.makeStore(.local, root)
+        let reference = try await Self.makeStore(.local, root + "/reference")
+        try await Self.fill(store)
+        try await Self.fill(reference)
+        _ = try await Self.compact(store)
+
+        // All of hour 1, and 00:10 to 00:20 (one profile, at 00:14) of hour 0.
+        for (from, to) in [(3600.0, 7199.999), (600.0, 1200.0)] {
+            let deleted = try await Self.delete(store, from: from, to: to, cut: .delete)
+            _ = try await Self.delete(reference, from: from, to: to, cut: .delete)
+            #expect(deleted.rollups.count == 1 && deleted.lostOutsideWindow == 0)
+            #expect(try await Self.fetch(store) == Self.fetch(reference))
+        }
+        #expect(try await Self.rollupProfiles(store).count == 1, "hour 2's rollup stays")
+        let fetched = try await Self.fetch(store)
+        #expect(fetched.manifest.summary.profiles == 13 && fetched.manifest.objects.count == 7)
+        // The next compaction rolls hour 0's remaining six up again.
+        let again = try await Self.compact(store)
+        #expect(again.periods.map(\.action) == [.written, .upToDate])
+        #expect(try await Self.fetch(store) == Self.fetch(reference))
+
+        // Once the raw objects are gone, deleting part of a period takes the rest with it, and says so.
+        _ = try await Self.compact(store, deleteRaw: true)
+        let events = Events()
+        let cut = try await Self.delete(store, from: 7800, to: 8400, cut: .delete, events: events)  // 02:10 to 02:20
+        #expect(cut.profiles.isEmpty && cut.rollups.count == 1 && cut.lostOutsideWindow == 6)
+        #expect(events.warnings.contains { $0.contains("6 profiles outside the window") }, "\(events.warnings)")
+    }
+
+    /// `pgo prune` deletes rollups whose whole period is older than the cutoff, and keeps the
+    /// one its cutoff cuts: retention never deletes profiles newer than asked.
+    @Test func pruneKeepsTheRollupOfThePeriodItsCutoffCuts() async throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await Self.makeStore(.local, root)
+        try await Self.fill(store)
+        _ = try await Self.compact(store, deleteRaw: true)
+        let pruned = try await Self.delete(store, from: -86_400, to: 5400, cut: .keep)  // older than 01:30
+        #expect(pruned.rollups.map(\.record.start) == ["2026-11-20T00:00:00.000Z"])
+        #expect(pruned.lostOutsideWindow == 0)
+        let fetched = try await Self.fetch(store)
+        #expect(fetched.manifest.summary.profiles == 14 && fetched.manifest.summary.rollups == 2)
+    }
+
     // MARK: - Windows and selections
 
     /// A window that cuts an hour uses that hour's raw profiles inside it while they all exist;
