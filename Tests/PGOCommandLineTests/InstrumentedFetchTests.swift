@@ -68,3 +68,51 @@ import Testing
         #expect(go.status == 0, "\(go.output.stderr)")
     }
 }
+
+/// Instrumented windows compact into `.profdata` rollups merged by the toolchain's llvm-profdata,
+/// unsmoothed; the fetch smooths once, with the binaries' templates the records keep, so its
+/// output is the raw fetch's byte for byte, and swiftc builds with it.
+@Suite struct InstrumentedCompactionTests {
+    @Test func profrawRollupsFetchTheRawProfdata() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.copyItem(atPath: fixtures + "/instrumented/main.swift", toPath: directory + "/main.swift")
+        // Five runs, two of them down the branch the others never take.
+        let runs = (1...5).map { "LLVM_PROFILE_FILE=\(directory)/run\($0).profraw ./gen \($0 > 3 ? "a b c" : "a")" }.joined(separator: " && ")
+        let generate = try runProgram("/bin/sh", ["-c", "swiftc -O -module-name App -profile-generate main.swift -o gen && " + runs], in: directory).statusAndOutput
+        try #require(generate.status == 0, "\(generate.output)")
+        let store = ["--store", directory + "/store", "--service", "app"]
+        for (run, time) in ["00:10", "00:20", "01:10", "02:10", "02:20"].enumerated() {
+            let upload = await pgo(["upload"] + store + ["--at", "2026-11-20T\(time):00Z", "run\(run + 1).profraw"], in: directory)
+            try #require(upload.status == 0, "\(upload.output.stderr)")
+        }
+        let window = ["--from", "2026-11-20T00:00:00Z", "--to", "2026-11-20T23:59:59Z", "--cache", "none", "--strict"]
+        let raw = await pgo(["fetch"] + store + window + ["--llvm", "raw.profdata"], in: directory)
+        #expect(raw.status == 0, "\(raw.output.stderr)")
+
+        let hourly = await pgo(["compact"] + store + ["--delete-raw"], in: directory)
+        #expect(hourly.status == 0, "\(hourly.output.stderr)")
+        #expect(hourly.output.stdout.components(separatedBy: "profdata: wrote rollups/app/1h/").count == 4, "\(hourly.output.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/store/app").isEmpty, "raw objects deleted")
+        let overHourly = await pgo(["fetch"] + store + window + ["--llvm", "hourly.profdata", "--manifest", "hourly.json"], in: directory)
+        #expect(overHourly.status == 0, "\(overHourly.output.stderr)")
+        #expect(overHourly.output.stderr.contains("fetched 5 profiles") && overHourly.output.stderr.contains("3 of them rollups"))
+        #expect(!overHourly.output.stderr.contains("cannot be smoothed"), "\(overHourly.output.stderr)")
+
+        let daily = await pgo(["compact"] + store + ["--period", "1d", "--delete-raw"], in: directory)
+        #expect(daily.status == 0, "\(daily.output.stderr)")
+        let overDaily = await pgo(["fetch"] + store + window + ["--llvm", "daily.profdata"], in: directory)
+        #expect(overDaily.status == 0, "\(overDaily.output.stderr)")
+
+        let expected = try Data(contentsOf: URL(fileURLWithPath: directory + "/raw.profdata"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/hourly.profdata")) == expected)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/daily.profdata")) == expected)
+        // Smoothed once: main ran 5 times and counts 6 (not 5, nor 5 + one per rollup); neverCalled ran twice and counts 3.
+        let tool = try LLVMProfdata.locate(in: Toolchain.locate(environment: ProcessInfo.processInfo.environment))
+        let show = try runProgram(tool.path, ["show", "--instr", "--all-functions", "--counts", "daily.profdata"], in: directory).statusAndOutput
+        let counts = show.output.components(separatedBy: "\n").filter { $0.contains("Function count:") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(counts.sorted() == ["Function count: 1000001", "Function count: 3", "Function count: 6"], "\(show.output)")
+        let build = try runProgram("/bin/sh", ["-c", "swiftc -O -module-name App -profile-use=daily.profdata main.swift -o use"], in: directory).statusAndOutput
+        #expect(build.status == 0, "\(build.output)")
+    }
+}

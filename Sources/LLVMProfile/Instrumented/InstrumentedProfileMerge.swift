@@ -8,9 +8,13 @@ public enum InstrumentedProfileMerge {
         /// A name for messages: the store key or file.
         public var source: String
         public var bytes: [UInt8]
-        public init(source: String, bytes: [UInt8]) {
+        /// An indexed profile whose binaries' smoothing templates are given to `plan` (a rollup):
+        /// it needs no warning that it cannot be smoothed.
+        public var hasTemplates: Bool
+        public init(source: String, bytes: [UInt8], hasTemplates: Bool = false) {
             self.source = source
             self.bytes = bytes
+            self.hasTemplates = hasTemplates
         }
     }
 
@@ -46,31 +50,49 @@ public enum InstrumentedProfileMerge {
         public var warnings: [String]
     }
 
-    public static func plan(_ inputs: [Input], smoothing: Bool = true) throws -> Plan {
+    /// `templates`: smoothing templates (`smoothingTemplates`) of binaries whose raw profiles are
+    /// not among the inputs, because they were merged before (a rollup): smoothing must add one
+    /// count per binary of the whole window, once, whatever was merged in advance.
+    public static func plan(_ inputs: [Input], templates: [[UInt8]] = [], smoothing: Bool = true) throws -> Plan {
         guard !inputs.isEmpty else { throw InstrumentedMergeError(description: "no instrumented profiles to merge") }
         var files: [(name: String, bytes: [UInt8])] = []
         var warnings: [String] = []
         var onesByBinary: [[UInt8]: (name: String, bytes: [UInt8])] = [:]
         var unsmoothable = 0
+        func addTemplate(from bytes: [UInt8], source: String) throws {
+            let layout = try RawProfileLayout(parsing: bytes, source: source)
+            guard smoothing else { return }
+            let identity = layout.identityRanges.flatMap { bytes[$0] }
+            if onesByBinary[identity] == nil {
+                onesByBinary[identity] = ("ones-\(onesByBinary.count).profraw", layout.withEveryCounter(setTo: 1, in: bytes))
+            }
+        }
         for (index, input) in inputs.enumerated() {
             let isRaw = LLVMProfileMagic.isRaw(input.bytes)
             files.append(("\(index)" + (isRaw ? ".profraw" : ".profdata"), input.bytes))
-            guard isRaw else {
+            if isRaw {
+                try addTemplate(from: input.bytes, source: input.source)
+            } else if !input.hasTemplates {
                 unsmoothable += 1
-                continue
-            }
-            let layout = try RawProfileLayout(parsing: input.bytes, source: input.source)
-            guard smoothing else { continue }
-            let identity = layout.identityRanges.flatMap { input.bytes[$0] }
-            if onesByBinary[identity] == nil {
-                onesByBinary[identity] = ("ones-\(onesByBinary.count).profraw", layout.withEveryCounter(setTo: 1, in: input.bytes))
             }
         }
+        for (index, template) in templates.enumerated() { try addTemplate(from: template, source: "smoothing template \(index)") }
         if smoothing, unsmoothable > 0 {
             warnings.append("\(unsmoothable) .profdata input\(unsmoothable == 1 ? "" : "s") cannot be smoothed (only .profraw counters can): swiftc 6.3.1 may crash on branches they never took; upload the .profraw files instead")
         }
         files += onesByBinary.values.sorted { $0.name < $1.name }
         return Plan(files: files, smoothed: smoothing && !onesByBinary.isEmpty, warnings: warnings)
+    }
+
+    /// One raw profile per distinct binary among `inputs`, with every counter set to 1: what
+    /// `plan` smooths with. A rollup keeps these for the raw profiles it merged, so a fetch over
+    /// it smooths exactly as a fetch over those raw profiles does. Sorted, so the same inputs
+    /// give the same templates.
+    public static func smoothingTemplates(_ inputs: [Input]) throws -> [[UInt8]] {
+        let raw = inputs.filter { LLVMProfileMagic.isRaw($0.bytes) }
+        guard !raw.isEmpty else { return [] }
+        let plan = try plan(raw, smoothing: true)
+        return plan.files.filter { $0.name.hasPrefix("ones-") }.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) }
     }
 
     /// What to add to llvm-profdata's merge error: the likely cause when it is about versions.

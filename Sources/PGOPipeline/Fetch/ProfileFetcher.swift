@@ -235,7 +235,11 @@ public struct ProfileFetcher: Sendable {
         }
         var merge = WindowMerge(workers: ProcessInfo.processInfo.activeProcessorCount)
         if options.selection == .all {
-            let raw = try await mergeRollups(rollups, raw: objects, into: &merge, manifest: &manifest)
+            let raw = try await useRollups(rollups, raw: objects, manifest: &manifest) { rollup, object, download in
+                await merge.add(object, download, mainBinaries: rollup.record.mainBinaryIdentities)
+            } settle: {
+                await merge.flush() + merge.drain()
+            }
             try await stream(raw, into: &manifest) { object, download in Handled(problems: await merge.add(object, download)) }
         } else {
             let present = Set(objects.map(\.key))
@@ -248,26 +252,32 @@ public struct ProfileFetcher: Sendable {
         }
         for problem in await merge.flush() + merge.drain() { try skip(problem.description, into: &manifest) }
         guard !merge.used.isEmpty else { throw FetchError("none of the \(objects.count + rollups.count) profiles in the window could be read") }
-        let byKey = Dictionary(rollups.map { ($0.profile.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let windowRange = options.window.from.unixMilliseconds...options.window.to.unixMilliseconds
-        manifest.objects += merge.used.map { entry in
-            guard let rollup = byKey[entry.key] else { return entry }
-            var entry = entry
-            entry.covers = rollup.record.covers.count
-            entry.period = rollup.record.start + "/" + rollup.period.rawValue
-            if !(windowRange.contains(rollup.range.lowerBound) && windowRange.contains(rollup.range.upperBound)) { entry.beyondWindow = true }
-            return entry
-        }.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
+        manifest.objects += merge.used.map { annotated($0, rollups: rollups) }.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
         let (merged, mainBinaries) = try merge.finish()
         manifest.sampleTotals = zip(merged.sampleTypeNames(), merged.sampleTotals()).map { .init(type: $0, total: $1) }
         return (merged, mainBinaries)
     }
 
-    /// Merges the rollups `RollupPlan` chooses; returns the raw objects still to merge. A rollup
-    /// whose bytes are not its record's, or that does not merge, is skipped with a warning and
-    /// the plan is made again without it, so its period falls back to its raw profiles.
-    private func mergeRollups(
-        _ rollups: [StoredRollup], raw: [StoredProfile], into merge: inout WindowMerge, manifest: inout FetchManifest
+    /// A manifest entry, with what it covers when it is one of `rollups`.
+    private func annotated(_ entry: FetchManifest.Object, rollups: [StoredRollup]) -> FetchManifest.Object {
+        guard let rollup = rollups.first(where: { $0.profile.key == entry.key }) else { return entry }
+        let windowRange = options.window.from.unixMilliseconds...options.window.to.unixMilliseconds
+        var entry = entry
+        entry.covers = rollup.record.covers.count
+        entry.period = rollup.record.start + "/" + rollup.period.rawValue
+        if !(windowRange.contains(rollup.range.lowerBound) && windowRange.contains(rollup.range.upperBound)) { entry.beyondWindow = true }
+        return entry
+    }
+
+    /// Hands the rollups `RollupPlan` chooses to `take` (pprof merges them; counts collect them)
+    /// and returns the raw objects still to merge. A rollup whose bytes are not its record's, or
+    /// that `take` or `settle` (which waits for pending merges) reports a problem with, is skipped
+    /// with a warning and the plan is made again without it, so its period falls back to its raw
+    /// profiles.
+    private func useRollups(
+        _ rollups: [StoredRollup], raw: [StoredProfile], manifest: inout FetchManifest,
+        take: (StoredRollup, StoredProfile, DownloadedProfile) async throws -> [WindowMerge.Problem],
+        settle: () async -> [WindowMerge.Problem]
     ) async throws -> [StoredProfile] {
         var candidates = rollups
         var merged: [StoredRollup] = []
@@ -283,7 +293,7 @@ public struct ProfileFetcher: Sendable {
                 for rejected in plan.rejected { try skip("\(rejected.key): \(rejected.reason) (as pgo compact found)", into: &manifest) }
                 return plan.raw
             }
-            // A rollup counts as merged only once its batch merged it: one that could not be
+            // A rollup counts as used only once its merge settled: one that could not be
             // downloaded, is not its record's bytes, or does not merge, is bad.
             var accepted = Set<String>()
             let byKey = Dictionary(pending.map { ($0.profile.key, $0) }, uniquingKeysWith: { a, _ in a })
@@ -293,10 +303,12 @@ public struct ProfileFetcher: Sendable {
                     throw RollupError("the rollup's profile is not the one its record describes: \(mismatch)")
                 }
                 accepted.insert(object.key)
-                return Handled(problems: await merge.add(object, download, mainBinaries: rollup.record.mainBinaryIdentities))
+                let problems = try await take(rollup, object, download)
+                for problem in problems { accepted.remove(problem.key) }
+                return Handled(problems: problems)
             }
-            // A rollup must be merged before the raw profiles are chosen: wait for its batch.
-            for problem in await merge.flush() + merge.drain() {
+            // A rollup must be settled before the raw profiles are chosen.
+            for problem in await settle() {
                 accepted.remove(problem.key)
                 try skip(problem.description, into: &manifest)
             }
@@ -340,25 +352,34 @@ public struct ProfileFetcher: Sendable {
     /// llvm-profdata (smoothed against swiftc's zero-count crash).
     private func mergeInstrumented(_ objects: [StoredProfile], rollups: [StoredRollup], into manifest: inout FetchManifest) async throws -> [UInt8] {
         let tool = try LLVMProfdata.locate(in: toolchain)
-        // Counts carry no CPU total to rank by: cpu:N keeps the N largest.
-        let selection: ProfileSelection = if case .cpu(let n) = options.selection { .largest(n) } else { options.selection }
-        let chosen = selection.choose(from: objects)
         var inputs: [InstrumentedProfileMerge.Input] = []
+        var templates: [[UInt8]] = []
         var used: [FetchManifest.Object] = []
+        let chosen: [StoredProfile]
+        if options.selection == .all {
+            // Rollups are unsmoothed merges that keep their binaries' smoothing templates: the
+            // fetch smooths once, over the whole window, as it would over the raw profiles.
+            chosen = try await useRollups(rollups, raw: objects, manifest: &manifest) { rollup, object, download in
+                guard LLVMProfileMagic.isIndexed(download.bytes) else { throw RollupError("\(object.key): not an indexed profile") }
+                templates += try rollup.record.templateBytes()
+                inputs.append(.init(source: object.key, bytes: download.bytes, hasTemplates: true))
+                used.append(annotated(WindowMerge.entry(object, download), rollups: rollups))
+                return []
+            } settle: { [] }
+        } else {
+            // Counts carry no CPU total to rank by: cpu:N keeps the N largest.
+            let selection: ProfileSelection = if case .cpu(let n) = options.selection { .largest(n) } else { options.selection }
+            chosen = selection.choose(from: objects)
+        }
         try await stream(chosen, into: &manifest) { object, download in
-            let bytes = download.bytes
-            let kind = ProfileKind(detecting: bytes)
-            if kind == .llvmRaw {
-                do throws(InputError) { _ = try RawProfileLayout(parsing: bytes, source: "") } catch { throw FetchError(error.problem) }
-            }
-            guard kind == object.kind else { throw FetchError("named \(object.kind.rawValue) but holds \(kind.rawValue)") }
-            inputs.append(.init(source: object.key, bytes: bytes))
+            if let problem = object.instrumentedProblem(download.bytes) { throw FetchError(problem) }
+            inputs.append(.init(source: object.key, bytes: download.bytes))
             used.append(WindowMerge.entry(object, download))
             return Handled()
         }
-        manifest.objects += used
-        guard !inputs.isEmpty else { throw FetchError("none of the \(objects.count) instrumented profiles in the window could be read") }
-        let result = try InstrumentedProfileMerge.merge(inputs, sourceRoot: options.sourceRoot, tool: tool)
+        manifest.objects += used.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
+        guard !inputs.isEmpty else { throw FetchError("none of the \(objects.count + rollups.count) instrumented profiles in the window could be read") }
+        let result = try InstrumentedProfileMerge.merge(inputs, templates: templates, sourceRoot: options.sourceRoot, tool: tool)
         for warning in result.warnings { diagnostics.emit(.warning(warning)) }
         return result.profdata
     }

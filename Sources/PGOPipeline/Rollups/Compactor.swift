@@ -207,6 +207,7 @@ public struct Compactor: Sendable {
         var covers: [RollupRecord.Covered]
         var rejected: [RollupRecord.Rejected]
         var mainBinaries: Set<BinaryIdentity>
+        var smoothingTemplates: [[UInt8]]? = nil
     }
 
     private var downloads: DownloadStream { DownloadStream(store: store, cache: nil, concurrency: options.concurrency) }
@@ -252,9 +253,40 @@ public struct Compactor: Sendable {
     }
 
     /// Merges a period's instrumented inputs with the toolchain's llvm-profdata, unsmoothed:
-    /// smoothing belongs to the fetch, once.
+    /// smoothing belongs to the fetch, once, with the templates the record keeps. The period's
+    /// inputs are held in memory (llvm-profdata reads files; instrumented fleets upload few).
     private func buildInstrumented(_ inputs: Inputs) async throws -> Built? {
-        throw RollupError("instrumented periods are not compacted yet")
+        let tool = try LLVMProfdata.locate(in: toolchain)
+        var merging: [InstrumentedProfileMerge.Input] = []
+        var templates: [[UInt8]] = []
+        var rejected: [RollupRecord.Rejected] = []
+        var covers: [RollupRecord.Covered] = []
+        let byKey = Dictionary(inputs.rollups.map { ($0.profile.key, $0) }, uniquingKeysWith: { a, _ in a })
+        try await downloads.run(inputs.rollups.map(\.profile)) { object, result in
+            let rollup = byKey[object.key]!
+            let download = try result.get()
+            if let mismatch = rollup.mismatch(download) { throw BadRollup(rollup: rollup, problem: mismatch) }
+            guard LLVMProfileMagic.isIndexed(download.bytes) else { throw BadRollup(rollup: rollup, problem: "not an indexed profile") }
+            do { templates += try rollup.record.templateBytes() } catch { throw BadRollup(rollup: rollup, problem: "\(error)") }
+            merging.append(.init(source: object.key, bytes: download.bytes, hasTemplates: true))
+            covers += rollup.record.covers
+            rejected += rollup.record.rejected
+            return true
+        }
+        try await downloads.run(inputs.raw) { object, result in
+            let bytes = try result.get().bytes
+            if let problem = object.instrumentedProblem(bytes) {
+                rejected.append(.init(key: object.key, milliseconds: object.createdAt.unixMilliseconds, reason: "\(object.key): \(problem)"))
+            } else {
+                merging.append(.init(source: object.key, bytes: bytes))
+                covers.append(.init(key: object.key, size: object.size, milliseconds: object.createdAt.unixMilliseconds))
+            }
+            return true
+        }
+        guard !merging.isEmpty else { return nil }
+        templates = try InstrumentedProfileMerge.smoothingTemplates((templates.map { .init(source: "template", bytes: $0) }) + merging)
+        let merged = try InstrumentedProfileMerge.merge(merging, sourceRoot: nil, smoothing: false, tool: tool)
+        return Built(bytes: merged.profdata, kind: .llvmIndexed, covers: covers, rejected: rejected, mainBinaries: [], smoothingTemplates: templates)
     }
 
     /// Writes the profile, then its record, then reads both back and checks them.
@@ -268,7 +300,8 @@ public struct Compactor: Sendable {
             start: formatTimestamp(Date(unixMilliseconds: group.id.start)), kind: group.id.kindName, profileKey: key,
             profileSize: built.bytes.count, profileSHA256: hexString(digest),
             covers: built.covers.sorted { $0.key < $1.key }, rejected: built.rejected.sorted { $0.key < $1.key },
-            mainBinaries: RollupRecord.encode(mainBinaries: built.mainBinaries))
+            mainBinaries: RollupRecord.encode(mainBinaries: built.mainBinaries),
+            smoothingTemplates: built.smoothingTemplates.map { $0.map { Data($0).base64EncodedString() } })
         let recordKey = RollupKey.recordKey(ofProfile: key)
         try await store.writeRollupObject(built.bytes, key: key)
         let recordBytes = record.json()
@@ -287,7 +320,11 @@ public struct Compactor: Sendable {
     private func check(_ rollup: StoredRollup) async throws {
         let download = try await store.getWithDigest(rollup.profile)
         if let mismatch = rollup.mismatch(download) { throw RollupError("\(rollup.profile.key): \(mismatch)") }
-        if rollup.record.kind == "pprof" { _ = try Profile(serialized: download.bytes) }
+        if rollup.record.kind == "pprof" {
+            _ = try Profile(serialized: download.bytes)
+        } else if !LLVMProfileMagic.isIndexed(download.bytes) {
+            throw RollupError("\(rollup.profile.key): not an indexed profile")
+        }
     }
 
     /// Deletes rollups the new one holds (record first, so none is left half there) and the raw objects it covers.

@@ -44,6 +44,16 @@ public struct RollupRecord: Codable, Sendable, Hashable {
     public var rejected: [Rejected]
     /// The executables profiled (build IDs, or `file:NAME`): merging loses which mappings were main.
     public var mainBinaries: [String]
+    /// Instrumented rollups: base64 of one raw profile per binary with every counter at 1
+    /// (`InstrumentedProfileMerge.smoothingTemplates`), so the fetch can smooth once over the window.
+    public var smoothingTemplates: [String]? = nil
+
+    public func templateBytes() throws -> [[UInt8]] {
+        try (smoothingTemplates ?? []).map { text in
+            guard let data = Data(base64Encoded: text) else { throw RollupError("\(profileKey): a smoothing template is not base64") }
+            return Array(data)
+        }
+    }
 
     public var endMilliseconds: Int64 { startMilliseconds + period.milliseconds }
 
