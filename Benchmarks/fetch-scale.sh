@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fetch at fleet scale: `pgo fetch --go` over a local store of N real Go CPU profiles (a week of
-# a fleet), next to `pgo merge --for go` of the same files and `go tool pprof -proto`, with wall
-# time and peak RSS, in one run.
+# a fleet, ending at the start of this hour), next to `pgo merge --for go` of the same files and
+# `go tool pprof -proto`, with wall time and peak RSS, in one run. Then `pgo compact --delete-raw`
+# of a copy of the store (hourly rollups), and the same fetch over the rollups: its bytes must be
+# the raw fetch's, and `go tool preprofile` must print the same for it as for pprof's merge.
 #
 # Usage: Benchmarks/fetch-scale.sh        (see Benchmarks/README.md)
 #
@@ -57,11 +59,12 @@ for name in sorted(os.listdir(fixtures)):
     if name.startswith("small-") or name == "large.pb.gz":  # real CPU profiles of one program
         data = open(os.path.join(fixtures, name), "rb").read()
         sources.append((data, hashlib.sha256(data).hexdigest()[:16]))
-now = int(time.time() * 1000)
+hour = 3_600_000
+end = int(time.time() * 1000) // hour * hour - 1  # the week closes at the start of this hour
 step = 7 * 86_400_000 // n
 for i in range(n):
     data, digest = sources[i % len(sources)]
-    with open(os.path.join(directory, f"{now - i * step}-{digest}.pb.gz"), "wb") as f:
+    with open(os.path.join(directory, f"{end - i * step:013d}-{digest}.pb.gz"), "wb") as f:
         f.write(data)
 PY
     echo "$n profiles ($(du -sh "$store" | cut -f1)):"
@@ -69,7 +72,25 @@ PY
     timed "pgo fetch --go --select cpu:100" "$PGO" fetch --store "$store" --service api --since 8d --go "$work/cpu.pgo" --select cpu:100 --cache none --strict
     timed "pgo merge --for go" "$PGO" merge --for go -o "$work/merged.pgo" "$store/api"
     cmp -s "$work/fetched.pgo" "$work/merged.pgo" || die "the fetch and the merge of the same files differ"
+    ran_pprof=
     if [[ -n $pprof && $n -le $PPROF_MAX ]]; then
         (cd "$store/api" && timed "go tool pprof -proto -symbolize=none" "$pprof" -proto -symbolize=none -output "$work/pprof.pb.gz" ./*.pb.gz)
+        ran_pprof=1
+    fi
+    # Rollups: a copy of the store compacted hourly (raw profiles deleted), then the same fetch.
+    compacted=$work/compacted
+    rm -rf "$compacted"
+    cp -r "$store" "$compacted"
+    timed "pgo compact --delete-raw (1h)" "$PGO" compact --store "$compacted" --service api --older-than 1ms --delete-raw
+    timed "pgo fetch --go after compaction" "$PGO" fetch --store "$compacted" --service api --since 8d --go "$work/rolled.pgo" \
+        --manifest "$work/rolled.json" --cache none --strict
+    cmp -s "$work/fetched.pgo" "$work/rolled.pgo" || die "the fetch over rollups differs from the fetch of the raw profiles"
+    objects=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["objects"], "objects,", s["profiles"], "profiles")' "$work/rolled.json")
+    echo "  after compaction the fetch read $objects (output identical to the raw fetch's)"
+    if [[ -n $ran_pprof ]]; then
+        "$GO" tool preprofile -i "$work/rolled.pgo" -o "$work/rolled.preprofile"
+        "$GO" tool preprofile -i "$work/pprof.pb.gz" -o "$work/pprof.preprofile"
+        cmp -s "$work/rolled.preprofile" "$work/pprof.preprofile" || die "go tool preprofile differs between the fetch over rollups and pprof's merge"
+        echo "  go tool preprofile: the same for the fetch over rollups as for pprof's merge of all $n ($(wc -l < "$work/pprof.preprofile") lines)"
     fi
 done
