@@ -31,7 +31,7 @@ extension CommandContext {
         try expandInputs(arguments).map { file in
             let path = resolve(file)
             return ProfileSource(name: file) { () throws(InputError) in
-                do throws(InputError) { return try ProfileFile.read(path) } catch { throw InputError(source: file, problem: error.problem) }
+                do throws(InputError) { return try BoundedFile.read(path) } catch { throw InputError(source: file, problem: error.problem) }
             }
         }
     }

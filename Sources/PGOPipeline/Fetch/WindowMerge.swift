@@ -85,7 +85,7 @@ struct WindowMerge {
                         for index in stride(from: worker, to: items.count, by: workers) {
                             let (object, download, mainBinaries) = items[index]
                             do {
-                                try merger.add(try Profile(serialized: download.bytes), source: object.key, mainBinaries: mainBinaries)
+                                try merger.add(serialized: download.bytes, source: object.key, mainBinaries: mainBinaries)
                                 outcomes.append((index, .merged(Self.entry(object, download))))
                             } catch {
                                 outcomes.append((index, .failed(Self.problem(object, error))))
@@ -135,6 +135,7 @@ struct WindowMerge {
 
     /// A merge error names its input; any other names the object here.
     private static func problem(_ object: StoredProfile, _ error: any Error) -> Problem {
-        Problem(key: object.key, description: error is MergeError ? "\(error)" : "\(object.key): \(error)")
+        let isMerge = if let error = error as? SerializedMergeError, case .merge = error { true } else { error is MergeError }
+        return Problem(key: object.key, description: isMerge ? "\(error)" : "\(object.key): \(error)")
     }
 }

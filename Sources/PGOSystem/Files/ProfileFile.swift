@@ -17,6 +17,6 @@ public enum ProfileFile {
 extension ProfileSource {
     /// A profile file, read when a worker gets to it.
     public static func file(_ path: String, limits: DecodingLimits = .default) -> ProfileSource {
-        ProfileSource(name: path) { () throws(InputError) in try ProfileFile.read(path, limits: limits) }
+        ProfileSource(name: path, limits: limits) { () throws(InputError) in try BoundedFile.read(path, limit: limits.maxDecodedBytes) }
     }
 }

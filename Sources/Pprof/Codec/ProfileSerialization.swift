@@ -56,6 +56,15 @@ extension Profile {
         do { try validate() } catch { throw .invalid(error) }
     }
 
+    /// Hands `body` the uncompressed protobuf of `buffer` (inflated when it is gzip), or returns
+    /// nil when the input is empty, too large or not inflatable: `init(serialized:)` says why.
+    static func withProtobuf<R>(_ buffer: UnsafeRawBufferPointer, limits: DecodingLimits, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        guard !buffer.isEmpty, buffer.count <= limits.maxDecodedBytes else { return nil }
+        guard Gzip.hasMagic(buffer) else { return body(buffer) }
+        guard let raw = try? Gzip.decompress(buffer, limit: limits.maxDecodedBytes), !raw.isEmpty else { return nil }
+        return raw.withUnsafeBytes(body)
+    }
+
     /// Decodes once the decoded cost is known to fit the limit.
     private init(boundedProtobuf buffer: UnsafeRawBufferPointer, limits: DecodingLimits) throws(ProfileDecodingError) {
         let cost: Int

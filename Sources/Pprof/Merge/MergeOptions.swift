@@ -26,3 +26,16 @@ public struct MergeError: Error, Hashable, Sendable, CustomStringConvertible {
     }
     public var description: String { "\(source): \(problem)" }
 }
+
+/// Why a serialized input could not be added: it is not a valid profile, or it does not fit
+/// the inputs before it.
+public enum SerializedMergeError: Error, Sendable, CustomStringConvertible {
+    case decoding(ProfileDecodingError)
+    case merge(MergeError)
+    public var description: String {
+        switch self {
+        case .decoding(let error): error.description
+        case .merge(let error): error.description
+        }
+    }
+}

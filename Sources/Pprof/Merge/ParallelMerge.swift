@@ -1,15 +1,18 @@
 import Foundation
 import Synchronization
 
-/// A named profile to merge, loaded only when a worker gets to it, so that no more than one
-/// decoded input per worker is in memory at a time.
+/// A named profile to merge, read only when a worker gets to it, so that no more than one
+/// input per worker is in memory at a time.
 public struct ProfileSource: Sendable {
     public var name: String
-    public var load: @Sendable () throws(InputError) -> Profile
+    public var limits: DecodingLimits
+    /// The serialized profile (gzip or not).
+    public var read: @Sendable () throws(InputError) -> [UInt8]
 
-    public init(name: String, load: @escaping @Sendable () throws(InputError) -> Profile) {
+    public init(name: String, limits: DecodingLimits = .default, read: @escaping @Sendable () throws(InputError) -> [UInt8]) {
         self.name = name
-        self.load = load
+        self.limits = limits
+        self.read = read
     }
 }
 
@@ -52,9 +55,12 @@ public func mergeProfiles(
         for index in stride(from: worker, to: sources.count, by: workerCount) {
             let source = sources[index]
             do throws(InputError) {
-                let profile = try source.load()
-                do throws(MergeError) { try merger.add(profile, source: source.name) } catch {
-                    incompatible.append((index, InputError(source: source.name, problem: error.problem)))
+                let bytes = try source.read()
+                do throws(SerializedMergeError) { try merger.add(serialized: bytes, source: source.name, limits: source.limits) } catch {
+                    switch error {
+                    case .decoding(let problem): unreadable.append((index, InputError(source: source.name, problem: problem.description)))
+                    case .merge(let problem): incompatible.append((index, InputError(source: source.name, problem: problem.problem)))
+                    }
                 }
             } catch {
                 unreadable.append((index, error))

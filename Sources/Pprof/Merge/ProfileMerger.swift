@@ -43,6 +43,10 @@ public struct ProfileMerger: Sendable {
     /// multiplied by their input's period and divided by the final period in `finish()`, so no
     /// rounding happens before the end and the order of inputs cannot matter.
     var values: [Int64] = []
+    /// The buffers `add(serialized:)` decodes into, kept from one input to the next.
+    var scratch = FlatProfile()
+    /// The buffer `add` builds location keys in.
+    var lineScratch: [LineKey] = []
 
     public init(options: MergeOptions = MergeOptions()) {
         self.options = options
@@ -56,7 +60,47 @@ public struct ProfileMerger: Sendable {
     /// Adds a validated profile. `source` names it in errors. `mainBinaries`: the executables it
     /// was taken of, when they are known better than by its first mapping (a merged profile).
     public mutating func add(_ profile: Profile, source: String, mainBinaries: Set<BinaryIdentity>? = nil) throws(MergeError) {
-        let s = profile.stringTable.map { strings.intern($0) }
+        try add(flat: FlatProfile(profile), source: source, mainBinaries: mainBinaries)
+    }
+
+    /// Decodes a serialized profile (gzip or not) and adds it, the way `add(Profile(serialized:))`
+    /// would, without building the `Profile`: the input goes into buffers this merger reuses.
+    /// An input that does not decode or validate is decoded again as a `Profile` for the exact
+    /// error, so the errors are those of `Profile(serialized:limits:)`.
+    public mutating func add(
+        serialized buffer: UnsafeRawBufferPointer, source: String, limits: DecodingLimits = .default, mainBinaries: Set<BinaryIdentity>? = nil
+    ) throws(SerializedMergeError) {
+        var flat = FlatProfile()
+        swap(&flat, &scratch)
+        defer { swap(&flat, &scratch) }
+        let decoded = Profile.withProtobuf(buffer, limits: limits) { (raw) -> Bool in
+            // Memory: each wire byte takes at most 64 bytes in the buffers, so inputs up to this
+            // size need no cost pass; larger ones take the checked path.
+            guard raw.count <= limits.maxDecodedCost / 64, (try? flat.decode(protobuf: raw)) != nil else { return false }
+            return flat.isValid()
+        }
+        guard decoded == true else {
+            // The exact error (or, should the checked path accept it, the profile).
+            let profile: Profile
+            do { profile = try Profile(serialized: buffer, limits: limits) } catch { throw .decoding(error) }
+            do { try add(profile, source: source, mainBinaries: mainBinaries) } catch { throw .merge(error) }
+            return
+        }
+        do { try add(flat: flat, source: source, mainBinaries: mainBinaries) } catch { throw .merge(error) }
+    }
+
+    /// `add(serialized:)` of bytes in an array.
+    public mutating func add(
+        serialized bytes: [UInt8], source: String, limits: DecodingLimits = .default, mainBinaries: Set<BinaryIdentity>? = nil
+    ) throws(SerializedMergeError) {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(SerializedMergeError) in try add(serialized: buffer, source: source, limits: limits, mainBinaries: mainBinaries) }
+        }
+        try result.get()
+    }
+
+    private mutating func add(flat profile: FlatProfile, source: String, mainBinaries: Set<BinaryIdentity>?) throws(MergeError) {
+        let s = profile.strings.map { strings.intern($0) }
         func str(_ index: Int64) -> Int32 { s[Int(index)] }
 
         let types = profile.sampleTypes.map { ValueTypeKey(type: str($0.type), unit: str($0.unit)) }
@@ -72,8 +116,9 @@ public struct ProfileMerger: Sendable {
         guard !profile.samples.isEmpty else { return }
         if let known = mainBinaries {
             self.mainBinaries.formUnion(known)
-        } else if let main = profile.mainBinary {
-            self.mainBinaries.insert(main)
+        } else if let main = profile.mappings.first {
+            let id = profile.strings[Int(main.buildID)]
+            self.mainBinaries.insert(id.isEmpty ? .file(profile.strings[Int(main.filename)]) : .buildID(id.lowercased()))
         }
 
         let scale = try valueScale(period: profile.period, source: source)
@@ -87,7 +132,7 @@ public struct ProfileMerger: Sendable {
 
         var mappingMap = [Int32](repeating: -1, count: profile.mappings.count)
         for (i, m) in profile.mappings.enumerated() {
-            let buildIDOrFile = m.buildID != 0 && !profile.string(m.buildID).isEmpty ? str(m.buildID) : str(m.filename)
+            let buildIDOrFile = m.buildID != 0 && !profile.strings[Int(m.buildID)].isEmpty ? str(m.buildID) : str(m.filename)
             let flags = UInt8(m.hasFunctions ? 1 : 0) | (m.hasFilenames ? 2 : 0) | (m.hasLineNumbers ? 4 : 0) | (m.hasInlineFrames ? 8 : 0)
             mappingMap[i] = intern(
                 MappingKey(m, buildIDOrFile: buildIDOrFile),
@@ -105,29 +150,37 @@ public struct ProfileMerger: Sendable {
                 mapping = mappingMap[position]
                 address = l.address &- profile.mappings[position].memoryStart
             }
-            let lines = l.lines.map { line in
-                LineKey(
+            // The key is built in a reused buffer: a location seen before (most are) allocates nothing.
+            lineScratch.removeAll(keepingCapacity: true)
+            for line in profile.lines[Int(l.lines.lowerBound)..<Int(l.lines.upperBound)] {
+                lineScratch.append(LineKey(
                     function: line.functionID == 0 ? -1 : functionPositions[line.functionID].map { functionMap[$0] } ?? -1,
-                    line: line.line, column: line.column)
+                    line: line.line, column: line.column))
             }
-            locationMap[i] = intern(LocationKey(mapping: mapping, address: address, lines: lines, isFolded: l.isFolded))
+            locationMap[i] = intern(LocationKey(mapping: mapping, address: address, lines: lineScratch, isFolded: l.isFolded))
         }
         let locationPositions = IDIndex(profile.locations.lazy.map(\.id))
 
+        // Keys in reused buffers too: a sample whose stack and labels were seen before allocates nothing.
         var stack: [Int32] = []
+        var labels: [LabelKey] = []
         for sample in profile.samples {
-            if sample.values.allSatisfy({ $0 == 0 }) { continue }
+            let values = profile.sampleValues[Int(sample.values.lowerBound)..<Int(sample.values.upperBound)]
+            if values.allSatisfy({ $0 == 0 }) { continue }
             stack.removeAll(keepingCapacity: true)
-            for id in sample.locationIDs {
+            for id in profile.sampleLocations[Int(sample.locations.lowerBound)..<Int(sample.locations.upperBound)] {
                 guard let position = locationPositions[id] else { continue }
                 stack.append(locationMap[position])
             }
-            let labels = sortedLabels(sample.labels.map {
-                LabelKey(key: str($0.key), str: str($0.str), num: $0.num, numUnit: str($0.numUnit))
-            })
-            try addSample(SampleKey(locations: stack, labels: labels), sample.values, scale: scale, source: source)
+            labels.removeAll(keepingCapacity: true)
+            for label in profile.sampleLabels[Int(sample.labels.lowerBound)..<Int(sample.labels.upperBound)] {
+                labels.append(LabelKey(key: str(label.key), str: str(label.str), num: label.num, numUnit: str(label.numUnit)))
+            }
+            sortLabels(&labels)
+            try addSample(SampleKey(locations: stack, labels: labels), values, scale: scale, source: source)
         }
     }
+
 
     /// Fixes the sample and period types every input must have, as if `profile` (named `source`)
     /// had come first, without adding anything of it: mergers that share one window's work then
@@ -305,8 +358,23 @@ public struct ProfileMerger: Sendable {
     }
 
     /// pprof keeps label values of one key in their order; only the order between keys is free.
+    /// A stable insertion sort by key, in place: samples carry a handful of labels.
+    private func sortLabels(_ labels: inout [LabelKey]) {
+        guard labels.count > 1 else { return }
+        for i in 1..<labels.count {
+            let label = labels[i]
+            var j = i
+            while j > 0, labels[j - 1].key > label.key {
+                labels[j] = labels[j - 1]
+                j -= 1
+            }
+            labels[j] = label
+        }
+    }
+
     private func sortedLabels(_ labels: [LabelKey]) -> [LabelKey] {
-        guard labels.count > 1 else { return labels }
-        return labels.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
+        var sorted = labels
+        sortLabels(&sorted)
+        return sorted
     }
 }

@@ -110,9 +110,7 @@ public struct ProtoReader {
             values.append(try readVarint())
         case .lengthDelimited:
             var packed = try readLengthDelimited(field: field)
-            // Each element takes at least one byte, so this bounds the count without a count pass.
-            values.reserveCapacity(values.count + packed.end)
-            while !packed.isAtEnd { values.append(try packed.readVarint()) }
+            try packed.readPackedVarints(into: &values) { $0 }
         default:
             throw error("field \(field) must be a varint or packed varints, not wire type \(wireType.rawValue)")
         }
@@ -126,11 +124,32 @@ public struct ProtoReader {
             values.append(Int64(bitPattern: try readVarint()))
         case .lengthDelimited:
             var packed = try readLengthDelimited(field: field)
-            values.reserveCapacity(values.count + packed.end)
-            while !packed.isAtEnd { values.append(Int64(bitPattern: try packed.readVarint())) }
+            try packed.readPackedVarints(into: &values) { Int64(bitPattern: $0) }
         default:
             throw error("field \(field) must be a varint or packed varints, not wire type \(wireType.rawValue)")
         }
+    }
+
+    /// Reads the rest of this (packed) message as varints, appended to `values` through
+    /// `convert`. The count is known before reading (one varint ends at each byte below 0x80), so
+    /// the array grows at most once (geometrically: many packed fields may share one array) and
+    /// is filled in place. A trailing unfinished varint throws as `readVarint` does.
+    @inlinable
+    mutating func readPackedVarints<T>(into values: inout [T], _ convert: (UInt64) -> T) throws(WireFormatError) {
+        guard let base, position < end else { return }
+        var count = 0
+        for index in position..<end where base.load(fromByteOffset: index, as: UInt8.self) < 0x80 { count += 1 }
+        let start = values.count
+        if values.capacity < start + count { values.reserveCapacity(max(start + count, values.capacity * 2)) }
+        values.append(contentsOf: repeatElement(convert(0), count: count))
+        let failure: WireFormatError? = values.withUnsafeMutableBufferPointer { buffer in
+            for index in start..<start + count {
+                do throws(WireFormatError) { buffer[index] = convert(try readVarint()) } catch { return error }
+            }
+            return nil
+        }
+        if let failure { throw failure }
+        if position < end { _ = try readVarint() }  // the unfinished last varint: its error
     }
 
     /// Reads a scalar varint field, checking its wire type.
