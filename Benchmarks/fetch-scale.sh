@@ -8,7 +8,7 @@
 # Usage: Benchmarks/fetch-scale.sh        (see Benchmarks/README.md)
 #
 # Environment:
-#   PGO=path          pgo binary to test (default: build it with swift build -c release)
+#   PGO=path          pgo binary to test (default: built as shipped, --static-swift-stdlib; needs libcurl4-openssl-dev)
 #   GO=path           Go toolchain for pprof (default: go on PATH; PPROF=none skips pprof)
 #   SIZES="2000 20000 100000"  profiles in the store
 #   PPROF_MAX=20000   largest size pprof is run at (it takes minutes beyond)
@@ -31,7 +31,7 @@ err_log=$work/errors.log
 cleanup() { rm -rf "$work"; }
 on_exit cleanup
 
-PGO=$(given_or_built PGO pgo .build-bench)
+PGO=$(shipped_pgo)
 pprof=${PPROF:-}
 if [[ -z $pprof ]] && command -v "$GO" >/dev/null; then
     mkdir -p "$work/bin"

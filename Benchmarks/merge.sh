@@ -5,7 +5,8 @@
 #
 # Environment:
 #   GO=path          Go toolchain used to build pprof and preprofile (default: `go` on PATH)
-#   PGO=path         pgo binary to test (default: build it with swift build -c release)
+#   PGO=path         pgo binary to test (default: built as shipped, swift build -c release --static-swift-stdlib,
+#                    which needs libcurl4-openssl-dev)
 #   PPROF=path       pprof binary (default: built from $GOROOT/src/cmd/pprof)
 #   PREPROFILE=path  preprofile binary (default: built from $GOROOT/src/cmd/preprofile)
 #   SIZES="24 504 2016 20000"  numbers of input profiles
@@ -35,7 +36,7 @@ on_exit cleanup
 
 # --- Tools -------------------------------------------------------------------------
 
-PGO=$(given_or_built PGO pgo .build-bench)
+PGO=$(shipped_pgo)
 
 build_go_tool() { # name -> path of a binary built from $GOROOT/src/cmd/name
     command -v "$GO" >/dev/null || die "Go not found (GO=$GO); set GO=/path/to/go or ${1^^}=/path/to/$1"

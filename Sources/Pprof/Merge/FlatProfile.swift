@@ -145,9 +145,20 @@ struct FlatProfile: Sendable {
         locations.append(location)
     }
 
+    /// Positions by id, of mappings, functions and locations.
+    struct Indexes {
+        var mappings: IDIndex
+        var functions: IDIndex
+        var locations: IDIndex
+    }
+
+    func indexes() -> Indexes {
+        Indexes(mappings: IDIndex(mappings.lazy.map(\.id)), functions: IDIndex(functions.lazy.map(\.id)), locations: IDIndex(locations.lazy.map(\.id)))
+    }
+
     /// Whether the content passes `Profile.validate()`'s rules. A failure says nothing more:
     /// the caller decodes the input as a `Profile` for the exact error.
-    func isValid() -> Bool {
+    func isValid(_ indexes: Indexes) -> Bool {
         guard let first = strings.first, first.isEmpty else { return false }
         let count = Int64(strings.count)
         func inRange(_ index: Int64) -> Bool { index >= 0 && index < count }
@@ -159,7 +170,7 @@ struct FlatProfile: Sendable {
               inRange(dropFrames), inRange(keepFrames), inRange(defaultSampleType), inRange(docURL), comments.allSatisfy(inRange)
         else { return false }
         guard !(sampleTypes.isEmpty && !samples.isEmpty) else { return false }
-        let mappingIDs = IDIndex(mappings.lazy.map(\.id)), functionIDs = IDIndex(functions.lazy.map(\.id)), locationIDs = IDIndex(locations.lazy.map(\.id))
+        let (mappingIDs, functionIDs, locationIDs) = (indexes.mappings, indexes.functions, indexes.locations)
         guard mappingIDs.duplicate == nil, functionIDs.duplicate == nil, locationIDs.duplicate == nil,
               !mappings.contains(where: { $0.id == 0 }), !functions.contains(where: { $0.id == 0 }), !locations.contains(where: { $0.id == 0 })
         else { return false }

@@ -60,7 +60,8 @@ public struct ProfileMerger: Sendable {
     /// Adds a validated profile. `source` names it in errors. `mainBinaries`: the executables it
     /// was taken of, when they are known better than by its first mapping (a merged profile).
     public mutating func add(_ profile: Profile, source: String, mainBinaries: Set<BinaryIdentity>? = nil) throws(MergeError) {
-        try add(flat: FlatProfile(profile), source: source, mainBinaries: mainBinaries)
+        let flat = FlatProfile(profile)
+        try add(flat: flat, indexes: flat.indexes(), source: source, mainBinaries: mainBinaries)
     }
 
     /// Decodes a serialized profile (gzip or not) and adds it, the way `add(Profile(serialized:))`
@@ -73,20 +74,21 @@ public struct ProfileMerger: Sendable {
         var flat = FlatProfile()
         swap(&flat, &scratch)
         defer { swap(&flat, &scratch) }
-        let decoded = Profile.withProtobuf(buffer, limits: limits) { (raw) -> Bool in
+        let decoded = Profile.withProtobuf(buffer, limits: limits) { (raw) -> FlatProfile.Indexes? in
             // Memory: each wire byte takes at most 64 bytes in the buffers, so inputs up to this
             // size need no cost pass; larger ones take the checked path.
-            guard raw.count <= limits.maxDecodedCost / 64, (try? flat.decode(protobuf: raw)) != nil else { return false }
-            return flat.isValid()
+            guard raw.count <= limits.maxDecodedCost / 64, (try? flat.decode(protobuf: raw)) != nil else { return nil }
+            let indexes = flat.indexes()
+            return flat.isValid(indexes) ? indexes : nil
         }
-        guard decoded == true else {
+        guard let decoded, let indexes = decoded else {
             // The exact error (or, should the checked path accept it, the profile).
             let profile: Profile
             do { profile = try Profile(serialized: buffer, limits: limits) } catch { throw .decoding(error) }
             do { try add(profile, source: source, mainBinaries: mainBinaries) } catch { throw .merge(error) }
             return
         }
-        do { try add(flat: flat, source: source, mainBinaries: mainBinaries) } catch { throw .merge(error) }
+        do { try add(flat: flat, indexes: indexes, source: source, mainBinaries: mainBinaries) } catch { throw .merge(error) }
     }
 
     /// `add(serialized:)` of bytes in an array.
@@ -99,7 +101,9 @@ public struct ProfileMerger: Sendable {
         try result.get()
     }
 
-    private mutating func add(flat profile: FlatProfile, source: String, mainBinaries: Set<BinaryIdentity>?) throws(MergeError) {
+    private mutating func add(
+        flat profile: FlatProfile, indexes: FlatProfile.Indexes, source: String, mainBinaries: Set<BinaryIdentity>?
+    ) throws(MergeError) {
         let s = profile.strings.map { strings.intern($0) }
         func str(_ index: Int64) -> Int32 { s[Int(index)] }
 
@@ -128,7 +132,7 @@ public struct ProfileMerger: Sendable {
             functionMap[i] = intern(FunctionKey(
                 name: str(f.name), systemName: str(f.systemName), filename: str(f.filename), startLine: f.startLine))
         }
-        let functionPositions = IDIndex(profile.functions.lazy.map(\.id))
+        let functionPositions = indexes.functions
 
         var mappingMap = [Int32](repeating: -1, count: profile.mappings.count)
         for (i, m) in profile.mappings.enumerated() {
@@ -140,7 +144,7 @@ public struct ProfileMerger: Sendable {
                     memoryStart: m.memoryStart, memoryLimit: m.memoryLimit, fileOffset: m.fileOffset,
                     filename: str(m.filename), buildID: str(m.buildID), flags: flags))
         }
-        let mappingPositions = IDIndex(profile.mappings.lazy.map(\.id))
+        let mappingPositions = indexes.mappings
 
         var locationMap = [Int32](repeating: -1, count: profile.locations.count)
         for (i, l) in profile.locations.enumerated() {
@@ -159,25 +163,29 @@ public struct ProfileMerger: Sendable {
             }
             locationMap[i] = intern(LocationKey(mapping: mapping, address: address, lines: lineScratch, isFolded: l.isFolded))
         }
-        let locationPositions = IDIndex(profile.locations.lazy.map(\.id))
+        let locationPositions = indexes.locations
 
         // Keys in reused buffers too: a sample whose stack and labels were seen before allocates nothing.
-        var stack: [Int32] = []
+        var words: [Int32] = []
         var labels: [LabelKey] = []
         for sample in profile.samples {
             let values = profile.sampleValues[Int(sample.values.lowerBound)..<Int(sample.values.upperBound)]
             if values.allSatisfy({ $0 == 0 }) { continue }
-            stack.removeAll(keepingCapacity: true)
+            words.removeAll(keepingCapacity: true)
             for id in profile.sampleLocations[Int(sample.locations.lowerBound)..<Int(sample.locations.upperBound)] {
                 guard let position = locationPositions[id] else { continue }
-                stack.append(locationMap[position])
+                words.append(locationMap[position])
             }
-            labels.removeAll(keepingCapacity: true)
-            for label in profile.sampleLabels[Int(sample.labels.lowerBound)..<Int(sample.labels.upperBound)] {
-                labels.append(LabelKey(key: str(label.key), str: str(label.str), num: label.num, numUnit: str(label.numUnit)))
+            let stackCount = Int32(words.count)
+            if !sample.labels.isEmpty {
+                labels.removeAll(keepingCapacity: true)
+                for label in profile.sampleLabels[Int(sample.labels.lowerBound)..<Int(sample.labels.upperBound)] {
+                    labels.append(LabelKey(key: str(label.key), str: str(label.str), num: label.num, numUnit: str(label.numUnit)))
+                }
+                sortLabels(&labels)
+                for label in labels { SampleKey.append(label, to: &words) }
             }
-            sortLabels(&labels)
-            try addSample(SampleKey(locations: stack, labels: labels), values, scale: scale, source: source)
+            try addSample(SampleKey(words: words, stackCount: stackCount), values, scale: scale, source: source)
         }
     }
 

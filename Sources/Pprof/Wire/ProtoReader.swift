@@ -131,25 +131,21 @@ public struct ProtoReader {
     }
 
     /// Reads the rest of this (packed) message as varints, appended to `values` through
-    /// `convert`. The count is known before reading (one varint ends at each byte below 0x80), so
-    /// the array grows at most once (geometrically: many packed fields may share one array) and
-    /// is filled in place. A trailing unfinished varint throws as `readVarint` does.
+    /// `convert`; one-byte varints (most ids and counts) inline, the rest through `readVarint`
+    /// (whose errors a malformed one gets).
     @inlinable
     mutating func readPackedVarints<T>(into values: inout [T], _ convert: (UInt64) -> T) throws(WireFormatError) {
-        guard let base, position < end else { return }
-        var count = 0
-        for index in position..<end where base.load(fromByteOffset: index, as: UInt8.self) < 0x80 { count += 1 }
-        let start = values.count
-        if values.capacity < start + count { values.reserveCapacity(max(start + count, values.capacity * 2)) }
-        values.append(contentsOf: repeatElement(convert(0), count: count))
-        let failure: WireFormatError? = values.withUnsafeMutableBufferPointer { buffer in
-            for index in start..<start + count {
-                do throws(WireFormatError) { buffer[index] = convert(try readVarint()) } catch { return error }
+        guard let base else { return }
+        if values.isEmpty { values.reserveCapacity(end - position) }  // an array of this field alone
+        while position < end {
+            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+            if byte < 0x80 {
+                position += 1
+                values.append(convert(UInt64(byte)))
+            } else {
+                values.append(convert(try readVarint()))
             }
-            return nil
         }
-        if let failure { throw failure }
-        if position < end { _ = try readVarint() }  // the unfinished last varint: its error
     }
 
     /// Reads a scalar varint field, checking its wire type.
