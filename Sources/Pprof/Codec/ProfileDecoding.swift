@@ -3,31 +3,34 @@ import Foundation
 extension Profile {
     /// Decodes an uncompressed `profile.proto` message. Unknown fields are skipped; repeated
     /// scalars are accepted packed or unpacked. The result is not yet validated: see ``validate()``.
+    /// The one decoder is `FlatProfile`'s (merging reads the wire into it directly).
     public init(protobuf buffer: UnsafeRawBufferPointer) throws(WireFormatError) {
+        var flat = FlatProfile()
+        try flat.decode(protobuf: buffer)
+        self.init(flat)
+    }
+
+    /// The profile a flat decode holds.
+    init(_ flat: FlatProfile) {
         self.init()
-        stringTable = []
-        var reader = ProtoReader(buffer)
-        while let (field, wireType) = try reader.readTag() {
-            switch field {
-            case 1: sampleTypes.append(try ValueType(&reader, field, wireType))
-            case 2: samples.append(try Sample(&reader, field, wireType))
-            case 3: mappings.append(try Mapping(&reader, field, wireType))
-            case 4: locations.append(try Location(&reader, field, wireType))
-            case 5: functions.append(try Function(&reader, field, wireType))
-            case 6:
-                let string = try reader.readMessage(field: field, wireType: wireType)
-                stringTable.append(String(decoding: string.remainingBytes, as: UTF8.self))
-            case 7: dropFrames = try reader.readInt64(field, wireType)
-            case 8: keepFrames = try reader.readInt64(field, wireType)
-            case 9: timeNanos = try reader.readInt64(field, wireType)
-            case 10: durationNanos = try reader.readInt64(field, wireType)
-            case 11: periodType = try ValueType(&reader, field, wireType)
-            case 12: period = try reader.readInt64(field, wireType)
-            case 13: try reader.readRepeatedInt64(field: field, wireType: wireType, into: &comments)
-            case 14: defaultSampleType = try reader.readInt64(field, wireType)
-            case 15: docURL = try reader.readInt64(field, wireType)
-            default: try reader.skip(field: field, wireType: wireType)
-            }
+        sampleTypes = flat.sampleTypes
+        periodType = flat.periodType
+        (period, durationNanos, timeNanos) = (flat.period, flat.durationNanos, flat.timeNanos)
+        comments = flat.comments
+        (dropFrames, keepFrames, defaultSampleType, docURL) = (flat.dropFrames, flat.keepFrames, flat.defaultSampleType, flat.docURL)
+        stringTable = flat.strings
+        mappings = flat.mappings
+        functions = flat.functions
+        locations = flat.locations.map { location in
+            Location(
+                id: location.id, mappingID: location.mappingID, address: location.address,
+                lines: Array(flat.lines[Int(location.lines.lowerBound)..<Int(location.lines.upperBound)]), isFolded: location.isFolded)
+        }
+        samples = flat.samples.map { sample in
+            Sample(
+                locationIDs: Array(flat.sampleLocations[Int(sample.locations.lowerBound)..<Int(sample.locations.upperBound)]),
+                values: Array(flat.sampleValues[Int(sample.values.lowerBound)..<Int(sample.values.upperBound)]),
+                labels: Array(flat.sampleLabels[Int(sample.labels.lowerBound)..<Int(sample.labels.upperBound)]))
         }
     }
 
@@ -66,21 +69,6 @@ extension ValueType {
     }
 }
 
-extension Sample {
-    init(_ outer: inout ProtoReader, _ field: UInt64, _ wireType: WireType) throws(WireFormatError) {
-        self.init()
-        var reader = try outer.readMessage(field: field, wireType: wireType)
-        while let (field, wireType) = try reader.readTag() {
-            switch field {
-            case 1: try reader.readRepeatedVarint(field: field, wireType: wireType, into: &locationIDs)
-            case 2: try reader.readRepeatedInt64(field: field, wireType: wireType, into: &values)
-            case 3: labels.append(try Label(&reader, field, wireType))
-            default: try reader.skip(field: field, wireType: wireType)
-            }
-        }
-    }
-}
-
 extension Label {
     init(_ outer: inout ProtoReader, _ field: UInt64, _ wireType: WireType) throws(WireFormatError) {
         self.init()
@@ -113,23 +101,6 @@ extension Mapping {
             case 8: hasFilenames = try reader.readBool(field, wireType)
             case 9: hasLineNumbers = try reader.readBool(field, wireType)
             case 10: hasInlineFrames = try reader.readBool(field, wireType)
-            default: try reader.skip(field: field, wireType: wireType)
-            }
-        }
-    }
-}
-
-extension Location {
-    init(_ outer: inout ProtoReader, _ field: UInt64, _ wireType: WireType) throws(WireFormatError) {
-        self.init()
-        var reader = try outer.readMessage(field: field, wireType: wireType)
-        while let (field, wireType) = try reader.readTag() {
-            switch field {
-            case 1: id = try reader.readScalar(field: field, wireType: wireType)
-            case 2: mappingID = try reader.readScalar(field: field, wireType: wireType)
-            case 3: address = try reader.readScalar(field: field, wireType: wireType)
-            case 4: lines.append(try Line(&reader, field, wireType))
-            case 5: isFolded = try reader.readBool(field, wireType)
             default: try reader.skip(field: field, wireType: wireType)
             }
         }
