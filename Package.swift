@@ -48,7 +48,10 @@ let package = Package(
         .target(name: "PGOSystem", dependencies: ["Pprof", "BinaryFormats"]),
         // Where profiles live between collection and build: Store (the protocol, windows, key
         // layouts, kinds), Local (a directory), S3 (SigV4-signed HTTP), Crypto (SHA-256, HMAC for SigV4).
-        .target(name: "ProfileStore", dependencies: ["Pprof", "BinaryFormats", "PGOSystem"]),
+        .target(name: "ProfileStore", dependencies: ["Pprof", "BinaryFormats", "PGOSystem", "CSHA256"]),
+        // SHA-256's compression function on x86's SHA instructions, which ProfileStore's SHA256
+        // uses when the CPU has them (every download is hashed).
+        .target(name: "CSHA256"),
         // Workflows that return results and report through one Diagnostics sink: Fetch (the
         // pre-build step), Upload, Selection (the one cpu:N ranking), Retention, Collection (the
         // one schedule loop, for `pgo collect` and the agent), LLVM (symbolize, convert, check, merge).

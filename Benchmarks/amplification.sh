@@ -2,13 +2,13 @@
 # Peak memory on inputs built to amplify: small on the wire, huge when decoded (issue 11).
 # Each file is gzip within the 256 MiB decompression limit; `pgo inspect` and `go tool pprof -raw`
 # read it in the same run, and peak RSS (GNU time %M) and wall time are printed for both.
-#   PGO=path   pgo binary (default: build it with swift build -c release)
+#   PGO=path   pgo binary (default: built as shipped, --static-swift-stdlib; needs libcurl4-openssl-dev)
 #   GO=path    Go toolchain for `go tool pprof` (default: go on PATH)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=/dev/null
 source "$here/common.sh"
-PGO=$(given_or_built PGO pgo .build-bench)
+PGO=$(shipped_pgo)
 GO=${GO:-go}
 work=$(mktemp -d); on_exit "rm -rf '$work'"
 python3 - "$work" <<'PY'

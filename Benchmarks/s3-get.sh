@@ -5,7 +5,7 @@
 # Usage: Benchmarks/s3-get.sh            (see Benchmarks/README.md)
 #
 # Environment:
-#   PGO=path          pgo binary to test (default: build it with swift build -c release)
+#   PGO=path          pgo binary to test (default: built as shipped, --static-swift-stdlib; needs libcurl4-openssl-dev)
 #   N=500             number of profiles uploaded and downloaded
 #   RUNS=5            timed runs per variant (medians are reported)
 #   PGO_JOBS="8"      pgo get -j values to time; the first is checked against the target
@@ -83,7 +83,7 @@ on_exit cleanup
 
 # --- pgo ---------------------------------------------------------------------------
 
-PGO=$(given_or_built PGO pgo .build-bench)
+PGO=$(shipped_pgo)
 
 # --- SeaweedFS -----------------------------------------------------------------------
 

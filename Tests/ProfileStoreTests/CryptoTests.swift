@@ -132,6 +132,35 @@ import Testing
                 )) == "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2")
     }
 
+    /// The CPU's SHA instructions and the Swift code give the same digest for every length from
+    /// 0 to 1,000 bytes (every padding case, one to sixteen blocks) and for a megabyte fed in
+    /// uneven pieces; on a CPU without them both runs are the Swift code, and the test says so.
+    @Test func hardwareAndPortableCompressionAgree() {
+        var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+        let bytes = (0..<(1 << 20)).map { _ -> UInt8 in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        func digest(_ input: ArraySlice<UInt8>, portable: Bool, pieces: Int = 1) -> [UInt8] {
+            var hasher = SHA256()
+            hasher.portable = portable
+            let step = max(1, input.count / pieces + 7)
+            var start = input.startIndex
+            while start < input.endIndex {
+                let end = min(start + step, input.endIndex)
+                Array(input[start..<end]).withUnsafeBytes { hasher.update($0) }
+                start = end
+            }
+            return hasher.finalize()
+        }
+        for length in 0...1000 {
+            #expect(digest(bytes[..<length], portable: false) == digest(bytes[..<length], portable: true), "\(length) bytes")
+        }
+        #expect(digest(bytes[...], portable: false, pieces: 13) == digest(bytes[...], portable: true))
+        #expect(SHA256.hash(Array("abc".utf8)) == digest(Array("abc".utf8)[...], portable: true))
+        if !SHA256.usesHardware { print("this CPU has no SHA instructions: both digests came from the Swift code") }
+    }
+
     /// Prints SHA-256 throughput (no assertion on time: machines differ). Meaningful in release
     /// builds: `swift test -c release -Xswiftc -enable-testing --filter CryptoTests/throughput`.
     @Test func throughput() {

@@ -279,6 +279,7 @@ public struct ProfileFetcher: Sendable {
         take: (StoredRollup, StoredProfile, DownloadedProfile) async throws -> [WindowMerge.Problem],
         settle: () async -> [WindowMerge.Problem]
     ) async throws -> [StoredProfile] {
+        guard !rollups.isEmpty else { return raw }  // nothing to plan: no copy of a large listing
         var candidates = rollups
         var merged: [StoredRollup] = []
         while true {

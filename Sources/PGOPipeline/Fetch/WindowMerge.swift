@@ -9,7 +9,18 @@ import ProfileStore
 /// depend on order, and every merger refuses what the first profile's types rule out, so the
 /// result is the one a single merger taking the profiles in order would give.
 struct WindowMerge {
-    private var mergers: [ProfileMerger]
+    /// One merger per worker, each in a box, so that a batch's task mutates it in place: a merger
+    /// handed to a task by value would be copied, whole, at its first mutation in every batch.
+    /// A box is touched by one batch's task at a time (the next batch starts only after `drain`).
+    private final class MergerBox: @unchecked Sendable {
+        var merger = ProfileMerger()
+    }
+    private let boxes: [MergerBox]
+    /// The first worker's merger, which takes the profiles that fix the types.
+    private var first: ProfileMerger {
+        get { boxes[0].merger }
+        nonmutating _modify { yield &boxes[0].merger }
+    }
     private var typesFixed = false
     private var batch: [(object: StoredProfile, download: DownloadedProfile, mainBinaries: Set<BinaryIdentity>?)] = []
     private let batchSize: Int
@@ -28,7 +39,7 @@ struct WindowMerge {
     private(set) var used: [FetchManifest.Object] = []
 
     init(workers: Int, batchSize: Int = 32) {
-        mergers = Array(repeating: ProfileMerger(), count: max(workers, 1))
+        boxes = (0..<max(workers, 1)).map { _ in MergerBox() }
         self.batchSize = max(batchSize, 1)
     }
 
@@ -39,10 +50,10 @@ struct WindowMerge {
             // Until a profile with samples fixes the types, profiles go in one at a time, in order.
             do {
                 let profile = try Profile(serialized: download.bytes)
-                try mergers[0].add(profile, source: object.key, mainBinaries: mainBinaries)
+                try first.add(profile, source: object.key, mainBinaries: mainBinaries)
                 used.append(Self.entry(object, download))
                 if !(profile.samples.isEmpty && profile.sampleTypes.isEmpty) {
-                    for index in mergers.indices.dropFirst() { mergers[index].requireTypes(of: profile, source: object.key) }
+                    for box in boxes.dropFirst() { box.merger.requireTypes(of: profile, source: object.key) }
                     typesFixed = true
                 }
                 return []
@@ -54,8 +65,8 @@ struct WindowMerge {
         return batch.count >= batchSize ? await flush() : []
     }
 
-    /// A batch being merged while the next one downloads, and the mergers it took.
-    private var running: Task<(mergers: [(Int, ProfileMerger)], outcomes: [(Int, Outcome)]), Never>? = nil
+    /// A batch being merged while the next one downloads.
+    private var running: Task<[(Int, Outcome)], Never>? = nil
     private var runningCount = 0
 
     /// Profiles handed over whose merge has not finished.
@@ -68,38 +79,28 @@ struct WindowMerge {
         guard !batch.isEmpty else { return problems }
         let items = batch
         batch = []
-        let workers = min(mergers.count, items.count)
-        // Each worker takes its merger out of the array, so that mutating it copies nothing.
-        var taken: [(Int, ProfileMerger)] = []
-        for index in 0..<workers {
-            taken.append((index, mergers[index]))
-            mergers[index] = ProfileMerger()
-        }
+        let workers = boxes.prefix(min(boxes.count, items.count))
         runningCount = items.count
         running = Task {
-            await withTaskGroup(of: (Int, ProfileMerger, [(Int, Outcome)]).self) { group in
-                for (worker, merger) in taken {
+            await withTaskGroup(of: [(Int, Outcome)].self) { group in
+                for (worker, box) in workers.enumerated() {
                     group.addTask {
-                        var merger = merger
                         var outcomes: [(Int, Outcome)] = []
-                        for index in stride(from: worker, to: items.count, by: workers) {
+                        for index in stride(from: worker, to: items.count, by: workers.count) {
                             let (object, download, mainBinaries) = items[index]
                             do {
-                                try merger.add(serialized: download.bytes, source: object.key, mainBinaries: mainBinaries)
+                                try box.merger.add(serialized: download.bytes, source: object.key, mainBinaries: mainBinaries)
                                 outcomes.append((index, .merged(Self.entry(object, download))))
                             } catch {
                                 outcomes.append((index, .failed(Self.problem(object, error))))
                             }
                         }
-                        return (worker, merger, outcomes)
+                        return outcomes
                     }
                 }
-                var mergers: [(Int, ProfileMerger)] = [], outcomes: [(Int, Outcome)] = []
-                for await (worker, merger, done) in group {
-                    mergers.append((worker, merger))
-                    outcomes += done
-                }
-                return (mergers, outcomes)
+                var outcomes: [(Int, Outcome)] = []
+                for await done in group { outcomes += done }
+                return outcomes
             }
         }
         return problems
@@ -108,10 +109,9 @@ struct WindowMerge {
     /// Waits for the batch being merged; returns why its objects could not be merged, in order.
     mutating func drain() async -> [Problem] {
         guard let running else { return [] }
-        let (done, outcomes) = await running.value
+        let outcomes = await running.value
         self.running = nil
         runningCount = 0
-        for (worker, merger) in done { mergers[worker] = merger }
         var problems: [Problem] = []
         for (_, outcome) in outcomes.sorted(by: { $0.0 < $1.0 }) {
             switch outcome {
@@ -124,8 +124,8 @@ struct WindowMerge {
 
     /// The merged profile and the main binaries of its inputs (call after `flush` and `drain`).
     func finish() throws -> (Profile, mainBinaries: Set<BinaryIdentity>) {
-        var merger = mergers[0]
-        for other in mergers.dropFirst() { try merger.absorb(other) }
+        var merger = boxes[0].merger
+        for box in boxes.dropFirst() { try merger.absorb(box.merger) }
         return (merger.finish(), merger.mainBinaries)
     }
 

@@ -3,8 +3,17 @@
 // profile (the S3 payload hash) and underlies HMAC-SHA256 for SigV4, so the hot loop works on
 // raw pointers with no per-block allocation.
 
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), streaming: feed bytes with `update` in any chunking, then `finalize`.
+/// Blocks are compressed with the CPU's SHA instructions where it has them (x86 SHA-NI, several
+/// times faster), else by the Swift code below; both are tested against each other.
 public struct SHA256: Sendable {
+    /// Whether blocks go through the CPU's SHA instructions.
+    static let usesHardware = pgo_sha256_hardware_available() != 0
+    /// The Swift code alone (tests compare it with the hardware path).
+    var portable = false
+
     /// The eight working hash words H0...H7.
     private var state: State = .initial
     /// Bytes that do not yet fill a 64-byte block. A tuple, so the hasher never touches the heap.
@@ -33,14 +42,14 @@ public struct SHA256: Sendable {
             remaining -= take
             guard pendingCount == 64 else { return }
             let block = pending
-            withUnsafeBytes(of: block) { Self.compress(&state, $0.baseAddress!, blockCount: 1) }
+            withUnsafeBytes(of: block) { compress($0.baseAddress!, blockCount: 1) }
             pendingCount = 0
         }
 
         // Whole blocks straight from the caller's memory.
         let blockCount = remaining / 64
         if blockCount > 0 {
-            Self.compress(&state, input, blockCount: blockCount)
+            compress(input, blockCount: blockCount)
             input += blockCount * 64
             remaining -= blockCount * 64
         }
@@ -147,6 +156,14 @@ public struct SHA256: Sendable {
 
     /// Runs the compression function over `blockCount` consecutive 64-byte blocks at `blocks`
     /// (any alignment). The message schedule lives on the stack, allocated once per call.
+    /// The hardware's compression where there is one, else the Swift one.
+    private mutating func compress(_ blocks: UnsafeRawPointer, blockCount: Int) {
+        guard Self.usesHardware, !portable else { return Self.compress(&state, blocks, blockCount: blockCount) }
+        withUnsafeMutableBytes(of: &state) { words in
+            pgo_sha256_compress(words.baseAddress!.assumingMemoryBound(to: UInt32.self), blocks.assumingMemoryBound(to: UInt8.self), blockCount)
+        }
+    }
+
     private static func compress(_ state: inout State, _ blocks: UnsafeRawPointer, blockCount: Int) {
         roundConstants.withUnsafeBufferPointer { kBuffer in
             let k = kBuffer.baseAddress!
