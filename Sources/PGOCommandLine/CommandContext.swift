@@ -51,3 +51,6 @@ public protocol Command: Sendable {
     /// Runs with parsed arguments. Throws `UsageError` (exit 2) or any other error (exit 1).
     static func run(_ arguments: ParsedArguments, context: CommandContext) async throws
 }
+
+/// "1 profile", "2 profiles": a count with its noun (plural by an s).
+func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }

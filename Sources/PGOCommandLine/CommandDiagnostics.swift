@@ -36,15 +36,16 @@ final class ProgressLine: Sendable {
     func update(done: Int, total: Int, bytes: Int) {
         let (context, live) = (self.context, self.live)
         state.withLock { state in
-            let text = "fetching profiles: \(done)/\(total), \(formatBytes(bytes))"
+            // The text only when it is printed: a large window updates this once per object.
+            func text() -> String { "fetching profiles: \(done)/\(total), \(formatBytes(bytes))" }
             if live {
-                context.writeError("\r\u{1b}[K" + text)
+                context.writeError("\r\u{1b}[K" + text())
                 state.open = true
             } else {
                 let tenth = total == 0 ? 10 : done * 10 / total
                 if tenth != state.lastTenth {
                     state.lastTenth = tenth
-                    context.writeError(text + "\n")
+                    context.writeError(text() + "\n")
                 }
             }
         }

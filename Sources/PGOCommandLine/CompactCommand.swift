@@ -46,18 +46,20 @@ public enum CompactCommand: Command {
             let time = formatTimestamp(period.start)
             switch period.action {
             case .failed: context.print("\(time) \(period.kind): failed: \(period.reason ?? "")\n")
-            case .wouldWrite: context.print("\(time) \(period.kind): would write a \(options.period.rawValue) rollup of \(period.covers) profiles (\(period.added) new)\n")
+            case .wouldWrite: context.print("\(time) \(period.kind): would write a \(options.period.rawValue) rollup of \(counted(period.covers, "profile")) (\(period.added) new)\n")
             case .written, .upToDate:
                 let what = period.action == .written ? "wrote \(period.rollupKey ?? "")" : "up to date: \(period.rollupKey ?? "")"
-                context.print("\(time) \(period.kind): \(what) (\(period.covers) profiles, \(period.added) new)\n")
+                context.print("\(time) \(period.kind): \(what) (\(counted(period.covers, "profile")), \(period.added) new)\n")
             }
         }
         func count(_ action: Compactor.Report.Action) -> Int { report.periods.filter { $0.action == action }.count }
         var summary = options.dryRun
-            ? "\(report.periods.count) period\(report.periods.count == 1 ? "" : "s"): \(count(.wouldWrite)) would be written, \(count(.upToDate)) up to date"
-            : "\(report.periods.count) period\(report.periods.count == 1 ? "" : "s"): \(count(.written)) written, \(count(.upToDate)) up to date, \(count(.failed)) failed"
-        if !options.dryRun { summary += "; deleted \(report.deletedRaw.count) raw objects and \(report.deletedRollups.count) superseded rollups" }
+            ? "\(counted(report.periods.count, "period")): \(count(.wouldWrite)) would be written, \(count(.upToDate)) up to date"
+            : "\(counted(report.periods.count, "period")): \(count(.written)) written, \(count(.upToDate)) up to date, \(count(.failed)) failed"
+        if !options.dryRun {
+            summary += "; deleted \(counted(report.deletedRaw.count, "raw object")) and \(counted(report.deletedRollups.count, "superseded rollup"))"
+        }
         context.writeError("compact \(options.service) in \(store.location): \(summary)\n")
-        if count(.failed) > 0 { throw CommandError("\(count(.failed)) periods could not be compacted (see above); run again") }
+        if count(.failed) > 0 { throw CommandError("\(counted(count(.failed), "period")) could not be compacted (see above); run again") }
     }
 }

@@ -44,10 +44,10 @@ public enum DeleteCommand: Command {
         let verb = dryRun ? "would delete" : "deleted"
         for object in deleted.profiles { context.print("\(verb) \(listingLine(object))\n") }
         for rollup in deleted.rollups {
-            context.print("\(verb) rollup \(rollup.profile.key) (\(rollup.record.start), \(rollup.period.rawValue), \(rollup.record.covers.count) profiles)\n")
+            context.print("\(verb) rollup \(rollup.profile.key) (\(rollup.record.start), \(rollup.period.rawValue), \(counted(rollup.record.covers.count, "profile")))\n")
         }
-        let rollups = deleted.rollups.isEmpty ? "" : " and \(deleted.rollups.count) rollup\(deleted.rollups.count == 1 ? "" : "s")"
-        context.writeError("\(verb) \(deleted.profiles.count) profile\(deleted.profiles.count == 1 ? "" : "s")\(rollups) from \(store.location)\n")
+        let rollups = deleted.rollups.isEmpty ? "" : " and \(counted(deleted.rollups.count, "rollup"))"
+        context.writeError("\(verb) \(counted(deleted.profiles.count, "profile"))\(rollups) from \(store.location)\n")
     }
 }
 

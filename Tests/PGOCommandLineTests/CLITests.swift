@@ -115,6 +115,48 @@ func pgo(
         #expect(FileManager.default.fileExists(atPath: directory + "/x.pb.gz"))
     }
 
+    /// `pgo compact` as a cron job runs it: what it wrote, what was up to date, its summary, its
+    /// refusals; then `pgo delete` of a compacted hour removes the rollup with the profiles.
+    @Test func compactRollsUpCompleteHoursAndSaysWhatItDid() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = ["--store", directory + "/store", "--service", "api"]
+        for (file, time) in [("small-1", "10:05"), ("small-2", "10:35"), ("small-3", "11:05")] {
+            let upload = await pgo(["upload"] + store + ["--at", "2026-11-25T\(time):00Z", "profiles/\(file).pb.gz"])
+            #expect(upload.status == 0, "\(upload.output.stderr)")
+        }
+        let dry = await pgo(["compact"] + store + ["--dry-run"])
+        #expect(dry.status == 0, "\(dry.output.stderr)")
+        #expect(dry.output.stdout == """
+            2026-11-25T10:00:00.000Z pprof: would write a 1h rollup of 2 profiles (2 new)
+            2026-11-25T11:00:00.000Z pprof: would write a 1h rollup of 1 profile (1 new)
+
+            """)
+        #expect(dry.output.stderr.contains("2 periods: 2 would be written, 0 up to date"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/store/rollups"))
+
+        let compact = await pgo(["compact"] + store + ["--delete-raw"])
+        #expect(compact.status == 0, "\(compact.output.stderr)")
+        #expect(compact.output.stdout.contains("2026-11-25T10:00:00.000Z pprof: wrote rollups/api/1h/1795600800000-"))
+        #expect(compact.output.stderr.contains("2 periods: 2 written, 0 up to date, 0 failed; deleted 3 raw objects and 0 superseded rollups"))
+        let again = await pgo(["compact"] + store)
+        #expect(again.output.stdout.contains("pprof: up to date: rollups/api/1h/1795600800000-") && again.output.stderr.contains("0 written, 2 up to date"))
+        let fetch = await pgo(["fetch"] + store + ["--from", "2026-11-25T00:00:00Z", "--to", "2026-11-26T00:00:00Z", "--go", directory + "/default.pgo", "--cache", "none"])
+        #expect(fetch.status == 0 && fetch.output.stderr.contains("fetched 3 profiles from file://\(directory)/store in 2 objects, 2 of them rollups"), "\(fetch.output.stderr)")
+
+        let delete = await pgo(["delete"] + store + ["--from", "2026-11-25T11:00:00Z", "--to", "2026-11-25T11:59:59Z"])
+        #expect(delete.status == 0)
+        #expect(delete.output.stdout.hasPrefix("deleted rollup rollups/api/1h/1795604400000-") && delete.output.stdout.contains("(2026-11-25T11:00:00.000Z, 1h, 1 profile)"))
+        #expect(delete.output.stderr.contains("deleted 0 profiles and 1 rollup from"))
+
+        let badPeriod = await pgo(["compact"] + store + ["--period", "2h"])
+        #expect(badPeriod.status == 2 && badPeriod.output.stderr.contains("invalid --period '2h': use 1h or 1d"))
+        let pgolib = await pgo(["compact"] + store + ["--layout", "pgolib"])
+        #expect(pgolib.status == 1 && pgolib.output.stderr.contains("pgo compact needs the swift-pgo key layout"), "\(pgolib.output.stderr)")
+        let help = await pgo(["compact", "--help"])
+        #expect(help.status == 0 && help.output.stdout.contains("rollups/SERVICE/PERIOD/START-HASH.pb.gz"))
+    }
+
     @Test func convertWritesACheckedSampleProfile() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

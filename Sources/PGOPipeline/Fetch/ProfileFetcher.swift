@@ -252,7 +252,12 @@ public struct ProfileFetcher: Sendable {
         }
         for problem in await merge.flush() + merge.drain() { try skip(problem.description, into: &manifest) }
         guard !merge.used.isEmpty else { throw FetchError("none of the \(objects.count + rollups.count) profiles in the window could be read") }
-        manifest.objects += merge.used.map { annotated($0, rollups: rollups) }.sorted { ($0.time, $0.key) < ($1.time, $1.key) }
+        var used = merge.takeUsed()
+        if !rollups.isEmpty { used = used.map { annotated($0, rollups: rollups) } }
+        // In time order already unless a rule ranked them (or rollups came first).
+        let inOrder: (FetchManifest.Object, FetchManifest.Object) -> Bool = { ($0.time, $0.key) < ($1.time, $1.key) }
+        if zip(used, used.dropFirst()).contains(where: { inOrder($1, $0) }) { used.sort(by: inOrder) }
+        if manifest.objects.isEmpty { manifest.objects = used } else { manifest.objects += used }
         let (merged, mainBinaries) = try merge.finish()
         manifest.sampleTotals = zip(merged.sampleTypeNames(), merged.sampleTotals()).map { .init(type: $0, total: $1) }
         return (merged, mainBinaries)

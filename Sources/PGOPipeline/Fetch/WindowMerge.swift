@@ -38,6 +38,12 @@ struct WindowMerge {
     /// The manifest entries of the profiles merged, in the order they were given.
     private(set) var used: [FetchManifest.Object] = []
 
+    /// `used`, handed over without a copy (a window's entries are a fetch's largest bookkeeping).
+    mutating func takeUsed() -> [FetchManifest.Object] {
+        defer { used = [] }
+        return used
+    }
+
     init(workers: Int, batchSize: Int = 32) {
         boxes = (0..<max(workers, 1)).map { _ in MergerBox() }
         self.batchSize = max(batchSize, 1)

@@ -25,7 +25,7 @@ extension StoredProfile {
     /// The 16 hex digits of SHA-256 a swift-pgo key ends with, if it is one (lowercase, as keys
     /// are written: `hexString`).
     var keyHash: String? {
-        let name = key.split(separator: "/").last ?? Substring(key)
+        let name = key.lastIndex(of: "/").map { key[key.index(after: $0)...] } ?? Substring(key)
         return KeyScheme.standardName(name).map { String($0.hash).lowercased() }
     }
 

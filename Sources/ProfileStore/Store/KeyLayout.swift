@@ -114,11 +114,22 @@ struct KeyScheme: Sendable {
     /// (13 digits of milliseconds, 16 hex digits of SHA-256), or nil when it is not one.
     static func standardName(_ name: Substring) -> (milliseconds: Int64, hash: Substring)? {
         guard let kind = ProfileKind.allCases.first(where: { name.hasSuffix($0.fileExtension) }) else { return nil }
-        let parts = name.dropLast(kind.fileExtension.count).split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 13, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }), let millis = Int64(parts[0]),
-              parts[1].count == 16, parts[1].allSatisfy(\.isHexDigit)
-        else { return nil }
-        return (millis, parts[1])
+        // Exactly 13 digits, '-', 16 hex digits: checked on the bytes (every fetched object's key is).
+        let stem = name.dropLast(kind.fileExtension.count)
+        let bytes = stem.utf8
+        guard bytes.count == 30 else { return nil }
+        var millis: Int64 = 0
+        var index = bytes.startIndex
+        for _ in 0..<13 {
+            let byte = bytes[index]
+            guard (0x30...0x39).contains(byte) else { return nil }
+            millis = millis * 10 + Int64(byte - 0x30)
+            index = bytes.index(after: index)
+        }
+        guard bytes[index] == UInt8(ascii: "-") else { return nil }
+        let hashStart = bytes.index(after: index)
+        guard bytes[hashStart...].allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+        return (millis, Substring(bytes[hashStart...]))
     }
 
     /// Whether `name` is some app's pgolib name: APP-DIGITS.pprof.
