@@ -12,6 +12,7 @@
 #   GO=path           Go toolchain for pprof (default: go on PATH; PPROF=none skips pprof)
 #   SIZES="2000 20000 100000"  profiles in the store
 #   PPROF_MAX=20000   largest size pprof is run at (it takes minutes beyond)
+#   RUNS=3            alternating runs of the fetch and the merge (medians are printed, and their ratio)
 #   FIXTURES=dir      real profiles repeated to fill the store (default: Fixtures/profiles)
 #
 # Exits non-zero only when something is broken; the figures are printed.
@@ -22,6 +23,7 @@ source "$script_dir/common.sh"
 
 SIZES=${SIZES:-"2000 20000 100000"}
 PPROF_MAX=${PPROF_MAX:-20000}
+RUNS=${RUNS:-3}
 FIXTURES=${FIXTURES:-$root/Fixtures/profiles}
 GO=${GO:-go}
 require_gnu_time
@@ -38,12 +40,24 @@ if [[ -z $pprof ]] && command -v "$GO" >/dev/null; then
     "$GO" build -o "$work/bin/pprof" "$("$GO" env GOROOT)/src/cmd/pprof" >&2 && pprof=$work/bin/pprof
 fi
 
-timed() { # label command... -> prints "label: S s, M MiB"
+measure() { # stats-file command...: appends "seconds KiB" of one run
+    local stats=$1
+    shift
+    $TIME -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$err_log" || { tail -n 20 "$err_log" >&2; die "failed: ${*:0:3}"; }
+    cat "$work/time" >> "$stats"
+}
+report() { # label stats-file: prints "label: S s, M MiB" (medians) and sets $median_s
+    median_s=$(median $(awk '{ print $1 }' "$2"))
+    local kib
+    kib=$(median $(awk '{ print $2 }' "$2"))
+    printf '  %-38s %7.2f s  %5d MiB\n' "$1" "$median_s" "$((${kib%.*} / 1024))"
+}
+timed() { # label command...: one run, reported
     local label=$1
     shift
-    $TIME -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$err_log" || { tail -n 20 "$err_log" >&2; die "$label failed: ${*:0:3}"; }
-    read -r s kib < "$work/time"
-    printf '  %-38s %7.2f s  %5d MiB\n' "$label" "$s" "$((kib / 1024))"
+    : > "$work/once"
+    measure "$work/once" "$@"
+    report "$label" "$work/once"
 }
 
 for n in $SIZES; do
@@ -68,9 +82,18 @@ for i in range(n):
         f.write(data)
 PY
     echo "$n profiles ($(du -sh "$store" | cut -f1)):"
-    timed "pgo fetch --go --cache none" "$PGO" fetch --store "$store" --service api --since 8d --go "$work/fetched.pgo" --cache none --strict
+    # The fetch and the merge of the same files, alternating so that the machine's noise hits both.
+    : > "$work/fetch.stats"
+    : > "$work/merge.stats"
+    for ((r = 1; r <= RUNS; r++)); do
+        measure "$work/fetch.stats" "$PGO" fetch --store "$store" --service api --since 8d --go "$work/fetched.pgo" --cache none --strict
+        measure "$work/merge.stats" "$PGO" merge --for go -o "$work/merged.pgo" "$store/api"
+    done
+    report "pgo fetch --go --cache none" "$work/fetch.stats"
+    fetch_s=$median_s
+    report "pgo merge --for go" "$work/merge.stats"
+    echo "  fetch/merge: $(awk -v a="$fetch_s" -v b="$median_s" 'BEGIN { printf "%.2f", a / b }')x (medians of $RUNS alternating runs)"
     timed "pgo fetch --go --select cpu:100" "$PGO" fetch --store "$store" --service api --since 8d --go "$work/cpu.pgo" --select cpu:100 --cache none --strict
-    timed "pgo merge --for go" "$PGO" merge --for go -o "$work/merged.pgo" "$store/api"
     cmp -s "$work/fetched.pgo" "$work/merged.pgo" || die "the fetch and the merge of the same files differ"
     ran_pprof=
     if [[ -n $pprof && $n -le $PPROF_MAX ]]; then

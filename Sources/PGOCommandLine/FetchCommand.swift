@@ -94,13 +94,18 @@ public enum FetchCommand: Command {
             diagnostics: context.diagnostics(progress: progress))
         let outcome = try await fetcher.run()
         progress.finish()
-        if outcome.failure == nil {
-            let m = outcome.manifest
-            context.writeError(
-                "fetched \(m.summary.profiles) profiles from \(m.store)\(m.summary.rollups > 0 ? " in \(m.objects.count) objects, \(m.summary.rollups) of them rollups" : "")"
-                    + " (\(m.downloaded) downloaded, \(m.fromCache) cached, \(m.skipped.count) skipped)"
-                    + m.outputs.map { ", wrote \($0.path)" }.joined() + "\n")
-        }
+        context.writeError(summaryLine(outcome))
+    }
+
+    /// The line a build log shows last, so nobody has to read the warnings to know whether the
+    /// build got a profile.
+    static func summaryLine(_ outcome: ProfileFetcher.Outcome) -> String {
+        let m = outcome.manifest
+        if let failure = outcome.failure { return "pgo: built WITHOUT a profile: \(failure)\n" }
+        let rollups = m.summary.rollups > 0 ? " in \(counted(m.objects.count, "object")), \(m.summary.rollups) of them rollups" : ""
+        return "fetched \(counted(m.summary.profiles, "profile")) from \(m.store)\(rollups)"
+            + " (\(m.downloaded) downloaded, \(m.fromCache) cached, \(m.skipped.count) skipped)\n"
+            + "pgo: profile from \(counted(m.objects.count, "object")) (\(m.window)) -> \(m.outputs.map(\.path).joined(separator: ", "))\n"
     }
 
     /// Fills options not given on the command line from the settings file.

@@ -33,7 +33,17 @@ public enum GetCommand: Command {
                   arguments.value("--to") == nil
             else { throw UsageError("--at downloads one profile: it takes -o FILE and no window") }
             let store = try StoreArguments.open(arguments, context: context)
-            let bytes = try await store.get(service: service, createdAt: time)
+            let bytes: [UInt8]
+            do { bytes = try await store.get(service: service, createdAt: time) } catch let error as StoreError {
+                // `inspect` prints times to the second; keys hold the millisecond.
+                guard time.unixMilliseconds % 1000 == 0,
+                      let near = try? await store.list(service: service, window: TimeWindow(from: time, to: time.addingTimeInterval(0.999))).profiles,
+                      !near.isEmpty
+                else { throw error }
+                throw CommandError("\(error): --at needs the time to the millisecond, as 'pgo list' prints it; in that second: "
+                    + near.prefix(3).map { formatTimestamp($0.createdAt) }.joined(separator: ", ")
+                    + " (pgo list --store \(arguments.value("--store") ?? "") --service \(service))")
+            }
             try context.writeBinary(bytes, to: output)
             context.writeError("downloaded \(bytes.count) bytes to \(output == "-" ? "standard output" : output)\n")
             return

@@ -43,5 +43,14 @@ public enum ListCommand: Command {
         } else {
             context.print(objects.map { listingLine($0) + "\n" }.joined())
         }
+        if objects.isEmpty {
+            // Nothing printed is not the same as nothing there: say which.
+            let all = window == .all ? [] : try await store.list(service: service, window: .all).profiles
+            if let first = all.first, let last = all.last {
+                context.writeError("no profiles of service '\(service)' in \(formatTimestamp(window.from)) to \(formatTimestamp(window.to)) (its \(counted(all.count, "profile")) run from \(formatTimestamp(first.createdAt)) to \(formatTimestamp(last.createdAt)))\n")
+            } else {
+                context.writeError("service '\(service)' has no profiles in \(store.location)\n")
+            }
+        }
     }
 }

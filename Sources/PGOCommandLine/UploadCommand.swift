@@ -34,10 +34,11 @@ public enum UploadCommand: Command {
         // Check everything before sending anything.
         let files = try context.expandInputs(arguments.positionals).map { (source: $0, path: context.resolve($0)) }
         let uploads = try Upload.prepare(files, at: at)
+        for warning in uploads.compactMap(\.warning) { context.warn(warning) }
         let stored = try await Upload.save(uploads, to: store, service: service, concurrency: jobs)
         for (upload, object) in zip(uploads, stored) {
             context.print("\(upload.source) -> \(object.key) (\(object.size) bytes, \(formatTimestamp(object.createdAt)))\n")
         }
-        context.writeError("uploaded \(stored.count) profiles to \(store.location)\n")
+        context.writeError("uploaded \(counted(stored.count, "profile")) to \(store.location)\n")
     }
 }

@@ -157,6 +157,42 @@ func pgo(
         #expect(help.status == 0 && help.output.stdout.contains("rollups/SERVICE/PERIOD/START-HASH.pb.gz"))
     }
 
+    /// What the tool says when there is nothing, or nothing it can use: an empty listing, a time
+    /// given to the second, a profile with no samples, a file that is not a profile, and the one
+    /// line a fetch ends with either way.
+    @Test func emptyResultsAndNonProfilesAreSaid() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = ["--store", directory + "/store", "--service", "api"]
+        try FileManager.default.createDirectory(atPath: directory + "/store", withIntermediateDirectories: true)
+        let never = await pgo(["list"] + store)
+        #expect(never.status == 0 && never.output.stdout.isEmpty)
+        #expect(never.output.stderr == "service 'api' has no profiles in file://\(directory)/store\n")
+
+        let empty = await pgo(["upload"] + store + ["--at", "2026-11-25T10:00:00.250Z", "profiles/empty.pb.gz"])
+        #expect(empty.status == 0)
+        #expect(empty.output.stderr.contains("warning: profiles/empty.pb.gz has no samples"))
+        #expect(empty.output.stderr.contains("uploaded 1 profile to "))
+        let window = await pgo(["list"] + store + ["--from", "2026-11-26T00:00:00Z", "--to", "2026-11-27T00:00:00Z"])
+        #expect(window.status == 0 && window.output.stdout.isEmpty)
+        #expect(window.output.stderr.contains("no profiles of service 'api' in 2026-11-26T00:00:00.000Z to 2026-11-27T00:00:00.000Z (its 1 profile run from 2026-11-25T10:00:00.250Z"))
+
+        // inspect prints times to the second; keys hold the millisecond.
+        let second = await pgo(["get"] + store + ["--at", "2026-11-25T10:00:00Z", "-o", directory + "/x.pb.gz"])
+        #expect(second.status == 1)
+        #expect(second.output.stderr.contains("--at needs the time to the millisecond, as 'pgo list' prints it; in that second: 2026-11-25T10:00:00.250Z"))
+
+        let garbage = await pgo(["inspect", "malformed/garbage.bin"])
+        #expect(garbage.status == 1 && garbage.output.stderr.contains("malformed/garbage.bin: not a pprof profile (gzip or protobuf)"), "\(garbage.output.stderr)")
+
+        let fetched = await pgo(["fetch"] + store + ["--from", "2026-11-25T00:00:00Z", "--to", "2026-11-26T00:00:00Z", "--go", directory + "/out/default.pgo", "--cache", "none"])
+        #expect(fetched.status == 0)
+        #expect(fetched.output.stderr.hasSuffix("pgo: profile from 1 object (2026-11-25T00:00:00.000Z to 2026-11-26T00:00:00.000Z) -> \(directory)/out/default.pgo\n"), "\(fetched.output.stderr)")
+        let failed = await pgo(["fetch"] + store + ["--since", "1h", "--go", directory + "/out/default.pgo", "--cache", "none"])
+        #expect(failed.status == 0)
+        #expect(failed.output.stderr.hasSuffix("pgo: built WITHOUT a profile: no profiles of service 'api' in file://\(directory)/store for the last 1h\n"), "\(failed.output.stderr)")
+    }
+
     @Test func convertWritesACheckedSampleProfile() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -190,6 +190,10 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
         #expect(dry.periods.map(\.action) == [.wouldWrite, .wouldWrite, .wouldWrite])
         #expect(try await Self.rollupProfiles(fresh).isEmpty)
         #expect(try await fresh.list(service: "api", window: .all).profiles.count == 21)
+        // Hourly compaction after a daily one: the day's rollup holds every raw object already.
+        _ = try await Self.compact(fresh, period: .day)
+        let hourlyAfterDaily = try await Self.compact(fresh)
+        #expect(hourlyAfterDaily.written == 0 && hourlyAfterDaily.periods.isEmpty)
     }
 
     /// A profile uploaded after its hour was compacted (and its raw profiles deleted) is merged

@@ -59,7 +59,8 @@ import Testing
     static let malformed: [(String, String)] = [
         ("truncated.pb.gz", "malformed protobuf at byte"),
         ("truncated-gzip.pb.gz", "gzip stream is truncated"),
-        ("garbage.bin", "unsupported wire type 3"),
+        ("garbage.bin", "not a pprof profile (gzip or protobuf): malformed protobuf at byte"),
+        ("gzip-of-garbage.gz", "its gzip content is not a profile.proto message: malformed protobuf at byte"),
         ("gzip-of-garbage.gz", "field 1 has unsupported wire type 7"),
         ("empty.pb", "empty input (0 bytes)"),
         ("gzip-bomb.gz", "exceeds the limit of 268435456 bytes"),
@@ -69,6 +70,7 @@ import Testing
         ("duplicate-id.pb.gz", "function id 2 is used more than once"),
         ("dangling-reference.pb.gz", "sample #1 references location id 99, which does not exist"),
         ("value-count-mismatch.pb.gz", "sample #1 has 1 values but there are 2 sample types"),
+        ("huge-length.pb", "not a pprof profile (gzip or protobuf): "),
         ("huge-length.pb", "claims 1099511627776 bytes but only 3 remain"),
     ]
 
@@ -82,7 +84,7 @@ import Testing
 
     @Test func everyMalformedFixtureIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("malformed")).sorted()
-        #expect(files == Self.malformed.map(\.0).sorted())
+        #expect(files == Array(Set(Self.malformed.map(\.0))).sorted())
     }
 
     /// pprof rejects a line without a function ("has a line with nil function"), and Go's PGO

@@ -86,8 +86,11 @@ public struct Compactor: Sendable {
         for skipped in listing.skipped { diagnostics.warn("not a profile, left alone: \(skipped)") }
         let rollups = try await RollupCatalog.load(from: store, service: options.service, window: window, diagnostics: diagnostics)
 
+        // Raw objects a longer rollup already holds (hourly compaction after a daily one) are done.
+        var heldByLonger = Set<String>()
+        for rollup in rollups where rollup.period > period { heldByLonger.formUnion(rollup.record.accountedKeys) }
         var groups: [Group.ID: Group] = [:]
-        for object in listing.profiles {
+        for object in listing.profiles where !heldByLonger.contains(object.key) {
             let id = Group.ID(start: period.start(of: object.createdAt.unixMilliseconds), instrumented: object.kind.isInstrumented)
             groups[id, default: Group(id: id)].raw.append(object)
         }

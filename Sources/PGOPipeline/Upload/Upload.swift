@@ -13,6 +13,9 @@ public struct PreparedUpload: Sendable {
     public var bytes: [UInt8]
     public var kind: ProfileKind
     public var createdAt: Date
+    /// What the uploader should hear about a valid file: a pprof profile with no samples adds
+    /// nothing to any build's profile.
+    public var warning: String? = nil
 }
 
 /// Uploads: everything is checked before anything is sent.
@@ -55,7 +58,9 @@ public enum Upload {
             let profile: Profile
             do { profile = try Profile(serialized: bytes) } catch { throw InputError(source: source, problem: error.description) }
             let time = at ?? (profile.timeNanos > 0 ? Date(timeIntervalSince1970: Double(profile.timeNanos) / 1e9) : modified)
-            return PreparedUpload(source: source, bytes: Gzip.compressedIfNeeded(bytes), kind: kind, createdAt: time)
+            let empty = profile.samples.isEmpty
+                ? "\(source) has no samples (the profiler ran too briefly, or the process was idle): it adds nothing to a build's profile" : nil
+            return PreparedUpload(source: source, bytes: Gzip.compressedIfNeeded(bytes), kind: kind, createdAt: time, warning: empty)
         case .llvmRaw:
             _ = try RawProfileLayout(parsing: bytes, source: source)
             return PreparedUpload(source: source, bytes: bytes, kind: kind, createdAt: at ?? modified)

@@ -21,6 +21,8 @@ public enum ProfileDecodingError: Error, Hashable, Sendable, CustomStringConvert
     case tooCostly(bytes: Int, limit: Int)
     case gzip(GzipError)
     case wire(WireFormatError)
+    /// Neither gzip nor a protobuf message: most likely some other file.
+    case notAProfile(WireFormatError)
     case invalid(ProfileValidationError)
 
     public var description: String {
@@ -30,7 +32,8 @@ public enum ProfileDecodingError: Error, Hashable, Sendable, CustomStringConvert
         case .tooCostly(let bytes, let limit):
             "decoding it would take about \(bytes >> 20) MiB of memory, more than the limit of \(limit >> 20) MiB (a profile made to exhaust memory?)"
         case .gzip(let error): error.description
-        case .wire(let error): error.description
+        case .wire(let error): "its gzip content is not a profile.proto message: \(error.description)"
+        case .notAProfile(let error): "not a pprof profile (gzip or protobuf): \(error.description)"
         case .invalid(let error): error.description
         }
     }
@@ -51,7 +54,10 @@ extension Profile {
             let result = raw.withUnsafeBytes { raw in Result { () throws(ProfileDecodingError) in try Profile(boundedProtobuf: raw, limits: limits) } }
             self = try result.get()
         } else {
-            self = try Profile(boundedProtobuf: buffer, limits: limits)
+            do { self = try Profile(boundedProtobuf: buffer, limits: limits) } catch let error {
+                guard case .wire(let wire) = error else { throw error }
+                throw .notAProfile(wire)
+            }
         }
         do { try validate() } catch { throw .invalid(error) }
     }
