@@ -72,6 +72,7 @@ public enum FetchCommand: Command {
         options.debuginfodURLs = SymbolSources.debuginfodURLs(environment: context.environment)
         options.sourceRoot = context.resolve(arguments.value("--source-root") ?? ".")
         options.githubOutput = context.environment["GITHUB_OUTPUT"]
+        options.githubStepSummary = context.environment["GITHUB_STEP_SUMMARY"]
         options.manifest = arguments.value("--manifest").map(context.resolve)
         options.strict = arguments.has("--strict")
         options.concurrency = try arguments.integer("--jobs", default: 8, range: 1...64)

@@ -48,6 +48,10 @@ extension S3TestServer {
         #expect(one.status == 0, "\(one.output.stderr)")
         #expect(try BoundedFile.read(directory + "/one.pb.gz") == (try fixtureBytes("small-1.pb.gz")))
 
+        // A misspelt service fails open and names the services the bucket's prefix does have (a delimiter listing).
+        let misspelt = await pgo(["fetch", "--store", "s3://\(bucket)/prod", "--service", "apj", "--go", directory + "/x.pgo", "--cache", "none"], environment: env)
+        #expect(misspelt.status == 0 && misspelt.output.stderr.contains("the store has no service 'apj' at all, only: api"), "\(misspelt.output.stderr)")
+
         let window = await pgo(["get"] + store + ["-d", directory + "/all", "--select", "largest:2"], environment: env)
         #expect(window.status == 0, "\(window.output.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/all").count == 2)

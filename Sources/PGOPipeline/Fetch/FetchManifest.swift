@@ -63,6 +63,14 @@ public struct FetchManifest: Codable, Sendable, Equatable {
     /// For a sample profile: each build in the window, its samples, and where its symbols came from.
     public var builds: [SampleProfileWorkflow.SymbolizationReport.Build]? = nil
 
+    /// The merged profile's hottest functions by their own (flat) share of the samples.
+    public struct TopFunction: Codable, Sendable, Equatable {
+        public var name: String
+        public var flat: Int64
+        public var percent: Double
+    }
+    public var topFunctions: [TopFunction]? = nil
+
     /// What a reader of a large manifest wants first: how many objects, how many bytes, which times.
     public struct Summary: Codable, Sendable, Equatable {
         public var objects: Int
@@ -125,5 +133,29 @@ public struct FetchManifest: Codable, Sendable, Equatable {
             }
         }
         try write(Array((piece + (objects.isEmpty ? "]\n}\n" : "\n  ]\n}\n")).utf8))
+    }
+}
+
+extension FetchManifest {
+    /// What the fetch did, as Markdown for a CI job summary: the window, the objects and bytes
+    /// used, the top functions and the outputs with their hashes, or why the build has no profile.
+    public func markdownSummary() -> String {
+        var text = "### swift-pgo: \(service)\n\n"
+        if status != "ok" {
+            return text + "**Built WITHOUT a profile**: \(reason ?? "unknown")\n\nStore `\(store)`, window \(window).\n"
+        }
+        let s = summary
+        text += "Profile from **\(s.objects) object\(s.objects == 1 ? "" : "s")** (\(s.profiles) profiles\(s.rollups > 0 ? ", \(s.rollups) rollups" : ""), \(s.bytes) bytes) "
+        text += "of `\(store)`, window \(window) (\(windowFrom) to \(windowTo)), selection `\(selection)`"
+        text += skipped.isEmpty ? ".\n" : "; \(skipped.count) skipped.\n"
+        if let topFunctions, !topFunctions.isEmpty {
+            text += "\n| function | flat |\n|---|---|\n"
+            for function in topFunctions {
+                text += "| `\(function.name.replacingOccurrences(of: "|", with: "\\|"))` | \(String(format: "%.1f", function.percent)) % |\n"
+            }
+        }
+        text += "\n| output | bytes | SHA-256 |\n|---|---|---|\n"
+        for output in outputs { text += "| \(output.kind): `\(output.path)` | \(output.bytes) | `\(output.sha256)` |\n" }
+        return text
     }
 }

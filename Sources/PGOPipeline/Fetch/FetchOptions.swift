@@ -28,6 +28,8 @@ public struct FetchOptions: Sendable, Equatable {
     public var sourceRoot: String?
     /// A GitHub Actions step-output file (`$GITHUB_OUTPUT`) to append the flags to.
     public var githubOutput: String?
+    /// A GitHub Actions job summary file (`$GITHUB_STEP_SUMMARY`) to append what the fetch did to, as Markdown.
+    public var githubStepSummary: String?
     public var strict = false
     public var concurrency = 8
     /// How long everything before the outputs may take, in seconds (default 10 minutes): a fetch

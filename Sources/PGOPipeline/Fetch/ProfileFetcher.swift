@@ -78,6 +78,7 @@ public struct ProfileFetcher: Sendable {
             manifest.reason = reason
             flags = CompilerFlags()
             try writeSideFiles(manifest: manifest, flags: flags)
+            writeStepSummary(manifest)
             if options.strict { throw FetchError(reason) }
             writeGitHubOutputs(flags, profileCount: manifest.objects.count)
             diagnostics.emit(.warning("building without PGO: \(reason)"))
@@ -85,6 +86,7 @@ public struct ProfileFetcher: Sendable {
         }
         try writeSideFiles(manifest: manifest, flags: flags)
         writeGitHubOutputs(flags, profileCount: manifest.objects.count)
+        writeStepSummary(manifest)
         return Outcome(manifest: manifest, flags: flags, failure: nil)
     }
 
@@ -106,7 +108,12 @@ public struct ProfileFetcher: Sendable {
         for skipped in listing.skipped { try skip("not a profile: \(skipped)", into: &manifest) }
         let rollups = try await loadRollups(into: &manifest)
         guard !listing.profiles.isEmpty || !rollups.isEmpty else {
-            throw FetchError("no profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription)")
+            var reason = "no profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription)"
+            // A misspelt service is the likeliest cause: say which the store has.
+            if let services = try? await store.services(), !services.isEmpty, !services.contains(options.service) {
+                reason += "; the store has no service '\(options.service)' at all, only: \(services.prefix(20).joined(separator: ", "))"
+            }
+            throw FetchError(reason)
         }
         let samples = listing.profiles.filter { $0.kind == .pprof }
         let instrumented = listing.profiles.filter { $0.kind.isInstrumented }
@@ -145,6 +152,12 @@ public struct ProfileFetcher: Sendable {
     private func writeGitHubOutputs(_ flags: CompilerFlags, profileCount: Int) {
         guard let path = options.githubOutput, !path.isEmpty else { return }
         try? AppendFile.append(Array(flags.githubOutputs(profileCount: profileCount).utf8), to: path)
+    }
+
+    /// Appends the job summary for GitHub Actions, when asked to (best effort, like the outputs).
+    private func writeStepSummary(_ manifest: FetchManifest) {
+        guard let path = options.githubStepSummary, !path.isEmpty else { return }
+        try? AppendFile.append(Array((manifest.markdownSummary() + "\n").utf8), to: path)
     }
 
     /// Writes one output atomically, records it in the manifest, and returns its absolute path.
@@ -260,6 +273,9 @@ public struct ProfileFetcher: Sendable {
         if manifest.objects.isEmpty { manifest.objects = used } else { manifest.objects += used }
         let (merged, mainBinaries) = try merge.finish()
         manifest.sampleTotals = zip(merged.sampleTypeNames(), merged.sampleTotals()).map { .init(type: $0, total: $1) }
+        let top = ProfileSummary(merged, top: 10)
+        let total = max(top.totals.indices.contains(top.selectedType) ? top.totals[top.selectedType] : 0, 1)
+        manifest.topFunctions = top.topFunctions.map { .init(name: $0.name, flat: $0.flat, percent: Double($0.flat) * 100 / Double(total)) }
         return (merged, mainBinaries)
     }
 

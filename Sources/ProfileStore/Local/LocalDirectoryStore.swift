@@ -140,6 +140,17 @@ public struct LocalDirectoryStore: ProfileStore {
         }
     }
 
+    /// The service directories (standard layout) or the apps of pgolib's file names.
+    public func services() async throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        switch scheme.layout {
+        case .standard:
+            return names.filter { !$0.hasPrefix(".") && $0 != SymbolKey.area && $0 != RollupKey.area && FileInfo.isDirectory(path($0)) }.sorted()
+        case .pgolib:
+            return Set(names.filter(KeyScheme.isPgolibName).compactMap { name in name.lastIndex(of: "-").map { String(name[..<$0]) } }).sorted()
+        }
+    }
+
     /// Makes the rename durable: the new directory entry survives a crash.
     private func syncDirectory(_ directory: String) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY)

@@ -138,6 +138,21 @@ public final class S3Client: Sendable {
         _ = try await send(operation: "DELETE", key: key, method: "DELETE")
     }
 
+    /// The "folders" directly under `prefix`: ListObjectsV2 with a `/` delimiter, every page.
+    func listCommonPrefixes(prefix: String) async throws -> [String] {
+        var prefixes: [String] = []
+        var token: String? = nil
+        repeat {
+            var query: [(name: String, value: String)] = [("delimiter", "/"), ("list-type", "2"), ("prefix", prefix)]
+            if let token { query.insert(("continuation-token", token), at: 0) }
+            let response = try await send(operation: "LIST", key: nil, method: "GET", query: query, resourceName: resource(prefix))
+            let page = try S3XML.parseCommonPrefixes(response.body)
+            prefixes += page.prefixes
+            token = page.isTruncated ? page.nextContinuationToken : nil
+        } while token != nil
+        return prefixes
+    }
+
     /// One page of ListObjectsV2.
     func listObjects(prefix: String, startAfter: String?, continuationToken: String?, maxKeys: Int = 1000) async throws -> S3XML.ListPage {
         var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]

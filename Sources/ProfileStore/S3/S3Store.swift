@@ -108,4 +108,12 @@ public struct S3Store: ProfileStore {
     public func delete(_ object: StoredProfile) async throws {
         try await client.deleteObject(key: object.key)
     }
+
+    /// The "folders" under the prefix, less the symbol and rollup areas (standard layout only).
+    public func services() async throws -> [String] {
+        guard scheme.layout == .standard else { return [] }
+        let base = prefix.isEmpty ? "" : prefix + "/"
+        return try await client.listCommonPrefixes(prefix: base).map { String($0.dropFirst(base.count).dropLast()) }
+            .filter { !$0.isEmpty && $0 != SymbolKey.area && $0 != RollupKey.area }.sorted()
+    }
 }

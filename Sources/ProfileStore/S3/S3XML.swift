@@ -42,6 +42,15 @@ enum S3XML {
         return page
     }
 
+    /// The CommonPrefixes of a ListObjectsV2 page asked with a delimiter ("what folders are there").
+    static func parseCommonPrefixes(_ data: Data) throws -> (prefixes: [String], isTruncated: Bool, nextContinuationToken: String?) {
+        let elements = try collect(data, records: "CommonPrefixes")
+        guard elements.root == "ListBucketResult" else {
+            throw StoreError("unreadable XML from S3: a listing whose root is <\(elements.root)>, not <ListBucketResult>")
+        }
+        return (elements.records.compactMap { $0["Prefix"] }, elements.topLevel["IsTruncated"] == "true", elements.topLevel["NextContinuationToken"])
+    }
+
     /// S3's times: ISO 8601 with or without fractional seconds.
     static func parseTime(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()

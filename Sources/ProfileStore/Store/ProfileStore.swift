@@ -28,6 +28,10 @@ public protocol ProfileStore: Sendable {
 
     /// Deletes one listed object.
     func delete(_ object: StoredProfile) async throws
+
+    /// The services that have stored something, for messages ("did you mean"): empty where a
+    /// store cannot tell (pgolib's S3 layout keeps no service in its keys).
+    func services() async throws -> [String]
 }
 
 /// One stored profile, as a listing reports it.
@@ -91,6 +95,8 @@ public struct DownloadedProfile: Sendable {
 }
 
 extension ProfileStore {
+    public func services() async throws -> [String] { [] }
+
     public func getWithDigest(_ object: StoredProfile) async throws -> DownloadedProfile {
         DownloadedProfile(bytes: try await get(object))
     }
