@@ -133,6 +133,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
         #expect(overHourly.manifest.objects.count == 3, "three rollups, no raw object: \(overHourly.manifest.objects.map(\.key))")
         #expect(overHourly.manifest.summary.profiles == 21 && overHourly.manifest.summary.rollups == 3)
         #expect(overHourly.manifest.sampleTotals == raw.manifest.sampleTotals)
+        // The builds profiled survive the merge through the records (symbolization needs them).
+        #expect(overHourly.manifest.builds == raw.manifest.builds && (raw.manifest.builds?.count ?? 0) == 2, "\(String(describing: overHourly.manifest.builds))")
         #expect(overHourly.warnings.isEmpty, "\(overHourly.warnings)")
 
         let deleting = try await Self.compact(store, deleteRaw: true)
@@ -148,6 +150,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
         let overDaily = try await Self.fetch(store)
         #expect(overDaily == raw)
         #expect(overDaily.manifest.objects.map(\.period) == ["2026-11-20T00:00:00.000Z/1d"])
+        #expect(overDaily.manifest.builds == raw.manifest.builds)
         #expect(try await Self.rollupProfiles(store).count == 1)
     }
 

@@ -65,7 +65,12 @@ public struct RollupRecord: Codable, Sendable, Hashable {
     }
 
     public static func encode(mainBinaries: Set<BinaryIdentity>) -> [String] {
-        mainBinaries.map { identity in identity.buildID ?? "file:" + (identity.description.replacingOccurrences(of: " (no build ID)", with: "")) }.sorted()
+        mainBinaries.map { identity in
+            switch identity {
+            case .buildID(let id): id
+            case .file(let name): "file:" + name
+            }
+        }.sorted()
     }
 
     public func json() -> [UInt8] {
