@@ -382,7 +382,6 @@ public struct ProfileFetcher: Sendable {
             // Rollups are unsmoothed merges that keep their binaries' smoothing templates: the
             // fetch smooths once, over the whole window, as it would over the raw profiles.
             chosen = try await useRollups(rollups, raw: objects, manifest: &manifest) { rollup, object, download in
-                guard LLVMProfileMagic.isIndexed(download.bytes) else { throw RollupError("\(object.key): not an indexed profile") }
                 templates += try rollup.record.templateBytes()
                 inputs.append(.init(source: object.key, bytes: download.bytes, hasTemplates: true))
                 used.append(annotated(WindowMerge.entry(object, download), rollups: rollups))

@@ -215,20 +215,28 @@ public struct Compactor: Sendable {
 
     private var downloads: DownloadStream { DownloadStream(store: store, cache: nil, concurrency: options.concurrency) }
 
+    /// Downloads a period's input rollups and hands each to `take` once it checks against its
+    /// record; one that does not (or that `take` refuses) is a `BadRollup`.
+    private func withInputRollups(_ rollups: [StoredRollup], _ take: (StoredRollup, StoredProfile, DownloadedProfile) async throws -> Void) async throws {
+        let byKey = Dictionary(rollups.map { ($0.profile.key, $0) }, uniquingKeysWith: { a, _ in a })
+        try await downloads.run(rollups.map(\.profile)) { object, result in
+            let rollup = byKey[object.key]!
+            let download = try result.get()
+            if let mismatch = rollup.mismatch(download) { throw BadRollup(rollup: rollup, problem: mismatch) }
+            try await take(rollup, object, download)
+            return true
+        }
+    }
+
     /// Merges a period's pprof inputs as they download (memory does not grow with the period).
     private func buildSamples(_ inputs: Inputs) async throws -> Built? {
         var merge = WindowMerge(workers: ProcessInfo.processInfo.activeProcessorCount)
         var rejected: [RollupRecord.Rejected] = []
-        let byKey = Dictionary(inputs.rollups.map { ($0.profile.key, $0) }, uniquingKeysWith: { a, _ in a })
-        try await downloads.run(inputs.rollups.map(\.profile)) { object, result in
-            let rollup = byKey[object.key]!
-            let download = try result.get()
-            if let mismatch = rollup.mismatch(download) { throw BadRollup(rollup: rollup, problem: mismatch) }
+        try await withInputRollups(inputs.rollups) { rollup, object, download in
             if let problem = await merge.add(object, download, mainBinaries: rollup.record.mainBinaryIdentities).first { throw BadRollup(rollup: rollup, problem: problem.description) }
-            return true
         }
         let flushed = await merge.flush() + merge.drain()
-        if let problem = flushed.first, let rollup = byKey[problem.key] {
+        if let problem = flushed.first, let rollup = inputs.rollups.first(where: { $0.profile.key == problem.key }) {
             throw BadRollup(rollup: rollup, problem: problem.description)
         }
         let times = Dictionary(inputs.raw.map { ($0.key, $0.createdAt.unixMilliseconds) }, uniquingKeysWith: { a, _ in a })
@@ -247,7 +255,7 @@ public struct Compactor: Sendable {
         let merged = Set(merge.used.map(\.key)).intersection(rawKeys)
         guard !merge.used.isEmpty else { return nil }
         let (profile, mainBinaries) = try merge.finish()
-        var covers = inputs.raw.filter { merged.contains($0.key) }.map { RollupRecord.Covered(key: $0.key, size: $0.size, milliseconds: $0.createdAt.unixMilliseconds) }
+        var covers = inputs.raw.filter { merged.contains($0.key) }.map(RollupRecord.Covered.init)
         for rollup in inputs.rollups {
             covers += rollup.record.covers
             rejected += rollup.record.rejected
@@ -264,17 +272,11 @@ public struct Compactor: Sendable {
         var templates: [[UInt8]] = []
         var rejected: [RollupRecord.Rejected] = []
         var covers: [RollupRecord.Covered] = []
-        let byKey = Dictionary(inputs.rollups.map { ($0.profile.key, $0) }, uniquingKeysWith: { a, _ in a })
-        try await downloads.run(inputs.rollups.map(\.profile)) { object, result in
-            let rollup = byKey[object.key]!
-            let download = try result.get()
-            if let mismatch = rollup.mismatch(download) { throw BadRollup(rollup: rollup, problem: mismatch) }
-            guard LLVMProfileMagic.isIndexed(download.bytes) else { throw BadRollup(rollup: rollup, problem: "not an indexed profile") }
+        try await withInputRollups(inputs.rollups) { rollup, object, download in
             do { templates += try rollup.record.templateBytes() } catch { throw BadRollup(rollup: rollup, problem: "\(error)") }
             merging.append(.init(source: object.key, bytes: download.bytes, hasTemplates: true))
             covers += rollup.record.covers
             rejected += rollup.record.rejected
-            return true
         }
         try await downloads.run(inputs.raw) { object, result in
             let bytes = try result.get().bytes
@@ -282,7 +284,7 @@ public struct Compactor: Sendable {
                 rejected.append(.init(key: object.key, milliseconds: object.createdAt.unixMilliseconds, reason: "\(object.key): \(problem)"))
             } else {
                 merging.append(.init(source: object.key, bytes: bytes))
-                covers.append(.init(key: object.key, size: object.size, milliseconds: object.createdAt.unixMilliseconds))
+                covers.append(.init(object))
             }
             return true
         }
@@ -323,11 +325,7 @@ public struct Compactor: Sendable {
     private func check(_ rollup: StoredRollup) async throws {
         let download = try await store.getWithDigest(rollup.profile)
         if let mismatch = rollup.mismatch(download) { throw RollupError("\(rollup.profile.key): \(mismatch)") }
-        if rollup.record.kind == "pprof" {
-            _ = try Profile(serialized: download.bytes)
-        } else if !LLVMProfileMagic.isIndexed(download.bytes) {
-            throw RollupError("\(rollup.profile.key): not an indexed profile")
-        }
+        if rollup.record.kind == "pprof" { _ = try Profile(serialized: download.bytes) }
     }
 
     /// Deletes rollups the new one holds (record first, so none is left half there) and the raw objects it covers.

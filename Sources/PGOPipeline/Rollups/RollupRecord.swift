@@ -18,6 +18,10 @@ public struct RollupRecord: Codable, Sendable, Hashable {
         public var size: Int
         /// The raw profile's time (Unix milliseconds, from its key).
         public var milliseconds: Int64
+
+        init(_ object: StoredProfile) {
+            (key, size, milliseconds) = (object.key, object.size, object.createdAt.unixMilliseconds)
+        }
     }
 
     /// A raw object of the period that could not be merged, and why: a fetch skips it with the
@@ -117,11 +121,14 @@ public struct StoredRollup: Sendable, Hashable {
     public var period: RollupPeriod { record.period }
     public var range: ClosedRange<Int64> { record.startMilliseconds...(record.endMilliseconds - 1) }
 
-    /// Whether the rollup's profile is `download` (the record's size and SHA-256).
+    /// Why `download` is not the rollup's profile (the record's size, SHA-256 and kind), or nil.
+    /// Every reader of a rollup, fetch and compaction, checks it here.
     public func mismatch(_ download: DownloadedProfile) -> String? {
         if let problem = profile.mismatch(download) { return problem }
         let digest = hexString(download.sha256)
-        return digest == record.profileSHA256 ? nil : "SHA-256 \(digest), but the record says \(record.profileSHA256)"
+        guard digest == record.profileSHA256 else { return "SHA-256 \(digest), but the record says \(record.profileSHA256)" }
+        if record.kind != "pprof", !LLVMProfileMagic.isIndexed(download.bytes) { return "not an indexed profile, as the record says" }
+        return nil
     }
 }
 
