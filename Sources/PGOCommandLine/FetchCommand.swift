@@ -17,7 +17,7 @@ public enum FetchCommand: Command {
             OptionSpec(["--source-root"], value: "DIR", help: "The build's source root (default: the current directory): instrumented profiles recorded from sources elsewhere are reported."),
             OptionSpec(["--flags"], value: "DIR", help: "Write compiler flags here: swiftpm-toolset.json, swiftc-args.txt, go.flags, clang.flags, pgo.env."),
             OptionSpec(["--manifest"], value: "FILE", help: "Write the manifest here (default: DIR/manifest.json, else OUT.manifest.json)."),
-            OptionSpec(["--cache"], value: "DIR", help: "Download cache (default: $XDG_CACHE_HOME/swift-pgo or ~/.cache/swift-pgo; 'none' to disable)."),
+            StoreArguments.cacheOption,
             OptionSpec(["--strict"], help: "Fail (exit 1) on any problem instead of building without PGO."),
             OptionSpec(["--deadline"], value: "DURATION", help: "Give up (without PGO, or failing with --strict) if the fetch is not done by then (default 10m)."),
             OptionSpec(["--config"], value: "FILE", help: "Settings file (default: .pgo.json in the current directory, if present)."),
@@ -58,10 +58,7 @@ public enum FetchCommand: Command {
             throw UsageError("give an output: --go FILE and/or --llvm FILE (or set them in .pgo.json)")
         }
         let service = try StoreArguments.service(arguments)
-        let hasWindow = arguments.value("--since") != nil || arguments.value("--from") != nil || arguments.value("--to") != nil
-        let window = hasWindow ? try StoreArguments.window(arguments, required: true) : TimeWindow.last(7 * 86_400)
-        let windowDescription = arguments.value("--since").map { "the last \($0)" }
-            ?? (hasWindow ? "\(formatTimestamp(window.from)) to \(formatTimestamp(window.to))" : "the last 7d")
+        let (window, windowDescription) = try StoreArguments.fetchWindow(arguments)
         var options = FetchOptions(
             store: arguments.value("--store") ?? "", service: service, window: window, windowDescription: windowDescription)
         options.selection = try StoreArguments.selection(arguments)
@@ -77,11 +74,7 @@ public enum FetchCommand: Command {
         options.strict = arguments.has("--strict")
         options.concurrency = try arguments.integer("--jobs", default: 8, range: 1...64)
         if let deadline = try StoreArguments.duration(arguments, "--deadline", example: "90s, 10m or 1h") { options.deadline = deadline }
-        switch arguments.value("--cache") {
-        case "none": options.cacheDirectory = nil
-        case let directory?: options.cacheDirectory = context.resolve(directory)
-        case nil: options.cacheDirectory = FetchOptions.defaultCacheDirectory(environment: context.environment)
-        }
+        options.cacheDirectory = StoreArguments.cache(arguments, context: context)
 
         let store: any FullProfileStore
         do { store = try StoreArguments.open(arguments, context: context) } catch let error as UsageError { throw error } catch {

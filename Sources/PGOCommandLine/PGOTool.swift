@@ -7,7 +7,7 @@ public enum PGOTool {
 
     public static let commands: [any Command.Type] = [
         MergeCommand.self, InspectCommand.self, ConvertCommand.self, FetchCommand.self, UploadCommand.self, ListCommand.self, GetCommand.self,
-        DeleteCommand.self, PruneCommand.self, CompactCommand.self, CollectCommand.self, ImportCommand.self,
+        DeleteCommand.self, PruneCommand.self, CompactCommand.self, ReportCommand.self, CollectCommand.self, ImportCommand.self,
         SymbolsUploadCommand.self, SymbolsListCommand.self, SymbolsPruneCommand.self,
     ]
 

@@ -122,6 +122,27 @@ public enum StoreArguments {
         return selection
     }
 
+    /// The window of `pgo fetch` and `pgo report`, and how to say it: the options' window, else the last 7 days.
+    static func fetchWindow(_ arguments: ParsedArguments) throws -> (TimeWindow, description: String) {
+        let hasWindow = arguments.value("--since") != nil || arguments.value("--from") != nil || arguments.value("--to") != nil
+        let window = hasWindow ? try window(arguments, required: true) : TimeWindow.last(7 * 86_400)
+        let description = arguments.value("--since").map { "the last \($0)" }
+            ?? (hasWindow ? "\(formatTimestamp(window.from)) to \(formatTimestamp(window.to))" : "the last 7d")
+        return (window, description)
+    }
+
+    static let cacheOption = OptionSpec(
+        ["--cache"], value: "DIR", help: "Download cache (default: $XDG_CACHE_HOME/swift-pgo or ~/.cache/swift-pgo; 'none' to disable).")
+
+    /// The download cache `--cache` names: none, a directory, or the default one.
+    static func cache(_ arguments: ParsedArguments, context: CommandContext) -> String? {
+        switch arguments.value("--cache") {
+        case "none": nil
+        case let directory?: context.resolve(directory)
+        case nil: FetchOptions.defaultCacheDirectory(environment: context.environment)
+        }
+    }
+
     static let selectOption = OptionSpec(
         ["--select"], value: "RULE", help: "all (default), newest:N, largest:N (pgolib's rule) or cpu:N (most CPU; downloads to rank).")
 }

@@ -67,11 +67,16 @@ public struct Peer: Sendable {
 }
 
 extension Peer {
-    /// Any python3 (the stand-in servers need only the standard library).
     /// elfutils' debuginfod server, which serves symbol files by build ID.
     public static let debuginfod = Peer(name: "debuginfod", executable: "debuginfod", variable: "PGO_DEBUGINFOD", install: "install Debian's debuginfod") { server in
         (try? runProgram(server, ["--version"]))?.status == 0
     }
 
+    /// Headless Chromium (Debian's chromium), which renders `pgo report`'s page.
+    public static let chromium = Peer(name: "Chromium", executable: "chromium", variable: "PGO_CHROMIUM", install: "install Debian's chromium") { chromium in
+        (try? runProgram(chromium, ["--version"]))?.status == 0
+    }
+
+    /// Any python3 (the stand-in servers need only the standard library).
     public static let python = Peer(name: "python3", executable: "python", variable: "PGO_PYTHON", install: "install python3")
 }

@@ -1,5 +1,4 @@
 import BinaryFormats
-import BinaryFormats
 import Foundation
 import LLVMProfile
 import PGOSystem
@@ -51,11 +50,7 @@ public struct ProfileFetcher: Sendable {
     /// `options.deadline`; past it the fetch fails like any other failure (open, unless strict),
     /// and no output has been touched.
     public func run() async throws -> Outcome {
-        let initial = FetchManifest(
-            tool: "swift-pgo \(toolVersion)", store: store.location, service: options.service, window: options.windowDescription,
-            windowFrom: formatTimestamp(options.window.from), windowTo: formatTimestamp(options.window.to),
-            selection: options.selection.description, status: "ok", reason: nil, objects: [], skipped: [], sampleTotals: [],
-            outputs: [], downloaded: 0, fromCache: 0)
+        let initial = emptyManifest()
         var manifest = initial
         var flags = CompilerFlags()
         do {
@@ -104,17 +99,7 @@ public struct ProfileFetcher: Sendable {
     private func produce(_ initial: FetchManifest) async throws -> (manifest: FetchManifest, outputs: [PlannedOutput]) {
         var manifest = initial
         var outputs: [PlannedOutput] = []
-        let listing = try await store.list(service: options.service, window: options.window)
-        for skipped in listing.skipped { try skip("not a profile: \(skipped)", into: &manifest) }
-        let rollups = try await loadRollups(into: &manifest)
-        guard !listing.profiles.isEmpty || !rollups.isEmpty else {
-            var reason = "no profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription)"
-            // A misspelt service is the likeliest cause: say which the store has.
-            if let services = try? await store.services(), !services.isEmpty, !services.contains(options.service) {
-                reason += "; the store has no service '\(options.service)' at all, only: \(services.prefix(20).joined(separator: ", "))"
-            }
-            throw FetchError(reason)
-        }
+        let (listing, rollups) = try await windowContents(into: &manifest)
         let samples = listing.profiles.filter { $0.kind == .pprof }
         let instrumented = listing.profiles.filter { $0.kind.isInstrumented }
         let sampleRollups = rollups.filter { $0.record.kind == "pprof" }
@@ -145,6 +130,42 @@ public struct ProfileFetcher: Sendable {
             outputs.append(PlannedOutput(kind: .llvmInstrumented, path: path, bytes: try await mergeInstrumented(instrumented, rollups: instrumentedRollups, into: &manifest)))
         }
         return (manifest, outputs)
+    }
+
+    /// The manifest before anything is fetched: the settings.
+    private func emptyManifest() -> FetchManifest {
+        FetchManifest(
+            tool: "swift-pgo \(toolVersion)", store: store.location, service: options.service, window: options.windowDescription,
+            windowFrom: formatTimestamp(options.window.from), windowTo: formatTimestamp(options.window.to),
+            selection: options.selection.description, status: "ok", reason: nil, objects: [], skipped: [], sampleTotals: [],
+            outputs: [], downloaded: 0, fromCache: 0)
+    }
+
+    /// The window's objects and rollups; throws when it has neither.
+    private func windowContents(into manifest: inout FetchManifest) async throws -> (listing: StoreListing, rollups: [StoredRollup]) {
+        let listing = try await store.list(service: options.service, window: options.window)
+        for skipped in listing.skipped { try skip("not a profile: \(skipped)", into: &manifest) }
+        let rollups = try await loadRollups(into: &manifest)
+        guard !listing.profiles.isEmpty || !rollups.isEmpty else {
+            var reason = "no profiles of service '\(options.service)' in \(store.location) for \(options.windowDescription)"
+            // A misspelt service is the likeliest cause: say which the store has.
+            if let services = try? await store.services(), !services.isEmpty, !services.contains(options.service) {
+                reason += "; the store has no service '\(options.service)' at all, only: \(services.prefix(20).joined(separator: ", "))"
+            }
+            throw FetchError(reason)
+        }
+        return (listing, rollups)
+    }
+
+    /// What a fetch with these options would merge for `--go`, without writing anything: the
+    /// manifest (objects used, skipped, top functions) and the merged pprof profile. `pgo report`
+    /// shows it. Throws where the fetch would fail (whether or not it is strict).
+    public func preview() async throws -> (manifest: FetchManifest, merged: Profile) {
+        var manifest = emptyManifest()
+        let (listing, rollups) = try await windowContents(into: &manifest)
+        let (merged, _) = try await mergeSamples(
+            listing.profiles.filter { $0.kind == .pprof }, rollups: rollups.filter { $0.record.kind == "pprof" }, into: &manifest)
+        return (manifest, merged)
     }
 
     /// Appends the step outputs for GitHub Actions, when asked to (best effort: a CI file that
