@@ -5,7 +5,7 @@ let package = Package(
     name: "Service",
     dependencies: [
         // swift-pgo: the agent that profiles this service in production.
-        .package(url: "https://github.com/swift-pgo/swift-pgo.git", branch: "main"),
+        .package(url: "https://github.com/swift-pgo/swift-pgo.git", from: "0.1.0"),
     ],
     targets: [
         .executableTarget(
