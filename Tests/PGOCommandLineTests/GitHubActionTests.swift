@@ -20,11 +20,21 @@ import Testing
         var summary: String
     }
 
-    func runFetchStep(_ directory: String, inputs: [String: String]) throws -> Run {
-        let pgo = try #require(RecipeTests.pgoDirectory, "the pgo executable was not built next to the tests")
+    /// What the action's build step made: `.ci/run` runs it (`PGO_BIN_DIR=... build-pgo.sh`, a
+    /// release build, before the tests) and names the binary in `PGO_ACTION_PGO`.
+    static let built = ProcessInfo.processInfo.environment["PGO_ACTION_PGO"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// The pgo in the action's cache: the build step's when `.ci/run` ran it, else the debug build's.
+    static func cachedPGO() throws -> String {
+        try built ?? (try #require(RecipeTests.pgoDirectory, "the pgo executable was not built next to the tests") + "/pgo")
+    }
+
+    /// Runs the action's fetch step in `workspace` (default `directory`), with the cache hit:
+    /// `directory/runner-temp/swift-pgo-bin` holds pgo. `environment`: the job's.
+    static func runFetchStep(_ directory: String, inputs: [String: String], environment extra: [String: String] = [:], workspace: String? = nil) throws -> Run {
         let bin = directory + "/runner-temp/swift-pgo-bin"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: bin + "/pgo") { try FileManager.default.copyItem(atPath: pgo + "/pgo", toPath: bin + "/pgo") }
+        if !FileManager.default.fileExists(atPath: bin + "/pgo") { try FileManager.default.copyItem(atPath: try cachedPGO(), toPath: bin + "/pgo") }
         for file in ["output", "summary", "env"] { FileManager.default.createFile(atPath: directory + "/github-" + file, contents: nil) }
         var environment = ["PATH": "/usr/bin:/bin", "HOME": directory, "GITHUB_ACTION_PATH": Self.action, "PGO_BIN_DIR": bin,
                            "GITHUB_OUTPUT": directory + "/github-output", "GITHUB_STEP_SUMMARY": directory + "/github-summary",
@@ -32,7 +42,8 @@ import Testing
         // The fetch step's env: block, input by input (defaults as action.yml declares them).
         let defaults = ["since": "7d", "go": "", "llvm": "", "flags": ".pgo", "strict": "false"]
         for (name, value) in defaults.merging(inputs, uniquingKeysWith: { $1 }) { environment["PGO_" + name.uppercased()] = value }
-        let run = try runProgram("/bin/bash", ["-c", "\"$GITHUB_ACTION_PATH/fetch.sh\""], in: directory, environment: environment).statusAndOutput
+        environment.merge(extra) { $1 }
+        let run = try runProgram("/bin/bash", ["-c", "\"$GITHUB_ACTION_PATH/fetch.sh\""], in: workspace ?? directory, environment: environment).statusAndOutput
         var outputs: [String: String] = [:]
         for line in try String(contentsOfFile: directory + "/github-output", encoding: .utf8).split(separator: "\n") {
             guard let equals = line.firstIndex(of: "=") else { continue }
@@ -54,8 +65,6 @@ import Testing
             #expect(yaml.contains("  \(output):\n") && yaml.contains("steps.fetch.outputs.\(output) }}"), "output \(output)")
         }
         #expect(yaml.contains("key: swift-pgo-${{ github.action_ref }}-${{ runner.os }}-${{ runner.arch }}"))
-        let syntax = try runProgram("/bin/bash", ["-n", Self.action + "/build-pgo.sh"], in: Self.action).statusAndOutput
-        #expect(syntax.status == 0, "\(syntax.output)")
 
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -68,7 +77,7 @@ import Testing
             try AtomicFile.write(bytes, to: store + "/api/" + key)
         }
 
-        let run = try runFetchStep(directory, inputs: ["store": store, "service": "api", "go": "default.pgo"])
+        let run = try Self.runFetchStep(directory, inputs: ["store": store, "service": "api", "go": "default.pgo"])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("pgo: profile from 3 objects (the last 7d) -> \(directory)/default.pgo"), "\(run.output)")
         #expect(run.outputs["go-flags"] == "-pgo=\(directory)/default.pgo")
@@ -82,7 +91,7 @@ import Testing
         #expect(run.summary.contains("| go: `\(directory)/default.pgo` | \(goBytes.count) | `\(hexString(SHA256.hash(goBytes)))` |"), "\(run.summary)")
 
         // A misspelt service: the step still succeeds, without a profile, and says why.
-        let open = try runFetchStep(directory, inputs: ["store": store, "service": "apj", "go": "other.pgo"])
+        let open = try Self.runFetchStep(directory, inputs: ["store": store, "service": "apj", "go": "other.pgo"])
         #expect(open.status == 0, "\(open.output)")
         #expect(open.output.contains("pgo: built WITHOUT a profile: no profiles of service 'apj'"))
         #expect(open.output.contains("the store has no service 'apj' at all, only: api"), "\(open.output)")
@@ -90,7 +99,18 @@ import Testing
         #expect(open.summary.contains("**Built WITHOUT a profile**: no profiles of service 'apj'"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/other.pgo"))
         // strict: true makes it fail the step.
-        let strict = try runFetchStep(directory, inputs: ["store": store, "service": "apj", "go": "other.pgo", "strict": "true"])
+        let strict = try Self.runFetchStep(directory, inputs: ["store": store, "service": "apj", "go": "other.pgo", "strict": "true"])
         #expect(strict.status == 1)
+    }
+
+    /// The build step, as `.ci/run` ran it: a pgo with the Swift runtime linked in, which the
+    /// cache then holds.
+    @Test(.enabled(if: built != nil || Peer.required, "no PGO_ACTION_PGO: .ci/run runs the action's build step (Examples/github-action/build-pgo.sh) and sets it"))
+    func theBuildStepMakesAPgoToCache() throws {
+        let pgo = try #require(Self.built, "PGO_ACTION_PGO is not set: .ci/run runs the action's build step before the tests")
+        let version = try runProgram(pgo, ["--version"]).statusAndOutput
+        #expect(version.status == 0 && version.output.hasPrefix("pgo "), "\(version.output)")
+        let libraries = try runChecked("/usr/bin/ldd", [pgo]).output
+        #expect(!libraries.contains("libswiftCore") && !libraries.contains("libFoundation"), "\(libraries)")
     }
 }
