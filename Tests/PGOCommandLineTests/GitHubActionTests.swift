@@ -26,7 +26,7 @@ import Testing
 
     /// The pgo in the action's cache: the build step's when `.ci/run` ran it, else the debug build's.
     static func cachedPGO() throws -> String {
-        try built ?? (try #require(RecipeTests.pgoDirectory, "the pgo executable was not built next to the tests") + "/pgo")
+        try built ?? RecipeTests.debugPGO()
     }
 
     /// Runs the action's fetch step in `workspace` (default `directory`), with the cache hit:
@@ -103,14 +103,11 @@ import Testing
         #expect(strict.status == 1)
     }
 
-    /// The build step, as `.ci/run` ran it: a pgo with the Swift runtime linked in, which the
-    /// cache then holds.
+    /// The build step, as `.ci/run` ran it: a pgo with the Swift runtime linked in (as the pgo
+    /// image's), which the cache then holds.
     @Test(.enabled(if: built != nil || Peer.required, "no PGO_ACTION_PGO: .ci/run runs the action's build step (Examples/github-action/build-pgo.sh) and sets it"))
     func theBuildStepMakesAPgoToCache() throws {
         let pgo = try #require(Self.built, "PGO_ACTION_PGO is not set: .ci/run runs the action's build step before the tests")
-        let version = try runProgram(pgo, ["--version"]).statusAndOutput
-        #expect(version.status == 0 && version.output.hasPrefix("pgo "), "\(version.output)")
-        let libraries = try runChecked("/usr/bin/ldd", [pgo]).output
-        #expect(!libraries.contains("libswiftCore") && !libraries.contains("libFoundation"), "\(libraries)")
+        try PgoImageTests.checkRelease(pgo)
     }
 }

@@ -7,8 +7,6 @@ import Testing
 /// with a gap, an empty profile and a second build), the page rendered by headless Chromium,
 /// its elements read back from the DOM Chromium built, and no message on Chromium's console.
 @Suite struct ReportCommandTests {
-    static var pgo: String? { RecipeTests.pgoDirectory.map { $0 + "/pgo" } }
-
     /// Chromium's console, as `--enable-logging=stderr` prints it: one `CONSOLE` line per
     /// message (errors, uncaught exceptions, blocked loads), whatever its level.
     static func consoleLines(_ stderr: String) -> [String] {
@@ -26,7 +24,7 @@ import Testing
 
     @Test(.enabled(if: Peer.chromium.shouldRun, Peer.chromium.skipComment))
     func theExamplesReportRendersInChromiumWithItsElementsAndNoConsoleMessage() throws {
-        let pgo = try #require(Self.pgo, "the pgo executable was not built next to the tests")
+        let pgo = try RecipeTests.debugPGO()
         let directory = try temporaryDirectory("pgo-report")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let page = directory + "/report.html", screenshot = directory + "/report.png"
@@ -72,7 +70,7 @@ import Testing
     }
 
     @Test func reportSaysWhatItWroteAndWhatAFetchWouldDo() throws {
-        let pgo = try #require(Self.pgo, "the pgo executable was not built next to the tests")
+        let pgo = try RecipeTests.debugPGO()
         let directory = try temporaryDirectory("pgo-report-cli")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = directory + "/store"

@@ -7,7 +7,6 @@ import Testing
 public struct DockerfileStage {
     public struct Summary: Decodable, Sendable {
         public var root: String
-        public var image: String
         public var packages: [String]
         public struct Run: Decodable, Sendable {
             public var line: Int
@@ -46,6 +45,12 @@ public struct DockerfileStage {
         let required = try runProgram("/usr/bin/dpkg-query", ["-W", "-f", "${Package} ${Priority}\n"]).output
         for line in required.split(separator: "\n") where line.hasSuffix(" required") { names.insert(String(line.split(separator: " ")[0])) }
         return names
+    }
+
+    /// The libraries `binary` loads whose package is not in `available` (or that no package
+    /// holds), each with its package: empty when a stage with those packages can run it.
+    public static func librariesNotProvided(by available: Set<String>, to binary: String) throws -> [String] {
+        try libraryPackages(of: binary).filter { $0.package.map(available.contains) != true }.map { "\($0.library) (\($0.package ?? "no package"))" }
     }
 
     /// The shared libraries `binary` loads, each with the Debian package that holds it (nil: none).

@@ -170,7 +170,7 @@ def main():
                 command = command.replace(old, new)
             script = map_text(command)
             print(f"dockerfile_stage: {where}: RUN {script}", file=sys.stderr)
-            env = {**os.environ, **{k: v for k, v in variables.items()}, **environment}
+            env = {**os.environ, **variables, **environment}
             env["PATH"] = root + "/usr/local/bin:" + env.get("PATH", "/usr/bin:/bin")
             status = subprocess.run(["/bin/sh", "-c", script], cwd=workdir, env=env).returncode
             summary["runs"].append({"line": number, "script": script, "status": status})
